@@ -1,0 +1,18 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set everything up.
+SHELL := /bin/bash
+UV := PATH="$(CURDIR)/.tools/bin:$$PATH" UV_PYTHON_DOWNLOADS=never uv
+
+.PHONY: run test lint bootstrap
+bootstrap:
+	@./scripts/bootstrap.sh
+
+## run: start the bot (the console when no Discord/Slack credentials are set)
+run: bootstrap
+	@$(UV) run mlebot run
+
+## test: ruff, mypy and the whole pytest suite
+test: bootstrap
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+	$(UV) run pytest

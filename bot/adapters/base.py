@@ -1,0 +1,23 @@
+"""What the application needs from every platform adapter."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Adapter(Protocol):
+    """A running connection to one platform."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and begin taking invocations (returns once started)."""
+
+    async def wait_closed(self) -> None:
+        """Return when the adapter stopped on its own (e.g. console input ended)."""
+
+    async def stop(self) -> None:
+        """Stop taking new work and disconnect."""
+
+    def is_connected(self) -> bool:
+        """Whether the platform connection is up (for readiness checks)."""

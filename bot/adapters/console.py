@@ -1,0 +1,270 @@
+"""The console adapter: a terminal chat speaking the same slash commands as Slack.
+
+Interactive on a terminal; with piped input it runs one line at a time and exits at the end.
+Meta lines: `:as NAME [moderator]`, `:in #channel`, `:click N`, `:wait SECONDS`, `:help`, `:quit`.
+Posts the bot makes on its own (scheduled posts, DMs) are printed as they happen, marked
+`[#channel]` or `[DM @name]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.adapters.console_render import make_console, render
+from bot.context import ActionInvocation, Actor, Invocation, Place
+from bot.errors import UserError
+from bot.jobs import Destination, DestinationKind
+from bot.messages import Button, Message, Tone
+from bot.textsyntax import invocation_target, parse_line
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "console"
+COMMUNITY_ID = "console"
+META_HELP = """Console meta commands:
+  :as NAME             act as member NAME
+  :as NAME moderator   act as NAME with moderator rights
+  :in #channel         type in that channel (default #general)
+  :click N             press button N of a message above
+  :wait SECONDS        wait, letting scheduled posts arrive (max 3600)
+  :help                this text
+  :quit                leave (Ctrl-D works too)
+Everything else is a slash command, e.g. /help or /resource search mlops."""
+
+
+class ConsoleResponder:
+    def __init__(self, adapter: ConsoleAdapter) -> None:
+        self.adapter = adapter
+
+    async def send(self, message: Message) -> None:
+        self.adapter.show(message)
+
+    async def defer(self, private: bool) -> None:
+        return None
+
+
+class ConsoleAdapter:
+    """Reads commands from a terminal or a pipe and prints the bot's replies and posts."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        app: Application,
+        *,
+        actor_name: str = "you",
+        moderator: bool = False,
+        stdin: TextIO | None = None,
+        console: Console | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self.app = app
+        self.stdin = stdin or sys.stdin
+        self.interactive = self.stdin.isatty() if interactive is None else interactive
+        self.console = console or make_console(interactive=self.interactive)
+        self.actor_name = actor_name
+        self.moderator = moderator
+        self.channel = "general"
+        self.buttons: dict[int, Button] = {}
+        self._next_button = 1
+        self._task: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
+        self.failed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._print_banner()
+        self._task = asyncio.create_task(self._loop(), name="console-input")
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._closed.set()
+
+    def is_connected(self) -> bool:
+        return not self._closed.is_set()
+
+    # -- identity --------------------------------------------------------------------------
+
+    def actor(self) -> Actor:
+        return Actor(
+            platform=PLATFORM,
+            user_id=self.actor_name.lower(),
+            display_name=self.actor_name,
+            is_platform_admin=self.moderator,
+        )
+
+    def place(self) -> Place:
+        return Place(
+            platform=PLATFORM,
+            community_id=COMMUNITY_ID,
+            community_name=self.app.settings.console_name,
+            channel_id=self.channel,
+            channel_name=self.channel,
+        )
+
+    # -- output ----------------------------------------------------------------------------
+
+    def show(self, message: Message, *, label: str | None = None) -> None:
+        numbered: dict[int, Button] = {}
+        for button in message.buttons:
+            numbered[self._next_button] = button
+            self.buttons[self._next_button] = button
+            self._next_button += 1
+        self.console.print(render(message, label=label, numbered=numbered))
+
+    async def post(self, destination: Destination, message: Message) -> None:
+        """Show something the bot sends on its own initiative, marked with where it went."""
+        if destination.kind is DestinationKind.CHANNEL:
+            label = f"[#{destination.target_name or destination.target_id}]"
+        else:
+            label = f"[DM @{destination.target_name or destination.target_id}]"
+        self.show(message, label=label)
+
+    def _say(self, text: str, style: str = "dim") -> None:
+        self.console.print(Text(text, style=style))
+
+    def _print_banner(self) -> None:
+        names = ", ".join(f"/{g}" for g in self.app.registry.groups())
+        self._say(
+            "mlebot console — no Discord or Slack credentials found, so you are chatting with the "
+            "bot in this terminal.",
+            style="bold",
+        )
+        self._say(f"Commands: {names}. Type /help for details, :help for console tricks.")
+        self._say(
+            "To connect a platform, set DISCORD_TOKEN or SLACK_BOT_TOKEN (see README and "
+            ".env.example) and run `mlebot run`."
+        )
+        role = " (moderator)" if self.moderator else ""
+        self._say(f"You are @{self.actor_name}{role} in #{self.channel}.")
+
+    # -- input -----------------------------------------------------------------------------
+
+    async def _read_line(self) -> str | None:
+        if self.interactive:
+            prompt = f"{self.actor_name}#{self.channel}> "
+            try:
+                return await asyncio.to_thread(input, prompt)
+            except EOFError:
+                return None
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line if line else None
+
+    async def _loop(self) -> None:
+        try:
+            while True:
+                line = await self._read_line()
+                if line is None:
+                    break
+                if not await self.handle_line(line):
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.failed = True
+            log.exception("console loop failed")
+        finally:
+            if self.interactive:
+                self.console.print()
+            self._closed.set()
+
+    async def handle_line(self, raw: str) -> bool:
+        """Run one input line; False means the person asked to leave."""
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            return True
+        if not self.interactive:
+            self._say(f"> {line}")
+        if line.startswith(":"):
+            return await self._meta(line)
+        try:
+            parsed = parse_line(line, self.app.registry)
+        except UserError as exc:
+            self.show(Message(body=str(exc), private=True, tone=Tone.WARNING))
+            return True
+        path, options = invocation_target(parsed)
+        invocation = Invocation(path=path, options=options, actor=self.actor(), place=self.place())
+        await self.app.dispatcher.dispatch(invocation, ConsoleResponder(self))
+        return True
+
+    async def _meta(self, line: str) -> bool:
+        word, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        handlers: dict[str, Callable[[str], object]] = {
+            "as": self._meta_as,
+            "in": self._meta_in,
+            "wait": self._meta_wait,
+            "click": self._meta_click,
+        }
+        if word in ("quit", "exit", "q"):
+            return False
+        if word == "help":
+            self._say(META_HELP, style="")
+            return True
+        handler = handlers.get(word)
+        if handler is None:
+            self._say(f"Unknown meta command :{word}. Type :help.", style="yellow")
+            return True
+        result = handler(rest)
+        if asyncio.iscoroutine(result):
+            await result
+        return True
+
+    def _meta_as(self, rest: str) -> None:
+        parts = rest.split()
+        if (
+            not parts
+            or len(parts) > 2
+            or (len(parts) == 2 and parts[1].lower() not in ("moderator", "mod"))
+        ):
+            self._say("Usage: :as NAME  or  :as NAME moderator", style="yellow")
+            return
+        self.actor_name = parts[0].lstrip("@")[:80]
+        self.moderator = len(parts) == 2
+        role = " (moderator)" if self.moderator else ""
+        self._say(f"You are now @{self.actor_name}{role}.")
+
+    def _meta_in(self, rest: str) -> None:
+        name = rest.lstrip("#").strip().lower()
+        if not name or not name.replace("-", "").replace("_", "").isalnum() or len(name) > 80:
+            self._say("Usage: :in #channel-name", style="yellow")
+            return
+        self.channel = name
+        self._say(f"You are now in #{name}.")
+
+    async def _meta_wait(self, rest: str) -> None:
+        try:
+            seconds = float(rest)
+        except ValueError:
+            self._say("Usage: :wait SECONDS", style="yellow")
+            return
+        if not 0 <= seconds <= 3600:
+            self._say("Wait between 0 and 3600 seconds.", style="yellow")
+            return
+        await asyncio.sleep(seconds)
+
+    async def _meta_click(self, rest: str) -> None:
+        try:
+            button = self.buttons[int(rest.lstrip("#"))]
+        except (ValueError, KeyError):
+            self._say("Usage: :click N, where N is a button number shown above.", style="yellow")
+            return
+        invocation = ActionInvocation(
+            action=button.action, value=button.value, actor=self.actor(), place=self.place()
+        )
+        await self.app.dispatcher.dispatch_action(invocation, ConsoleResponder(self))

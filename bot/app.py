@@ -1,0 +1,118 @@
+"""The application: settings, database, registry, dispatcher, cogs and adapters wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from bot.adapters.base import Adapter
+from bot.clock import Clock, SystemClock
+from bot.cog import Cog
+from bot.commands import CommandRegistry
+from bot.dispatcher import Dispatcher
+from bot.jobs import JobKind
+from bot.loader import load_cog_classes
+from bot.settings import Settings
+from storage import migrations
+from storage.audit import AuditRepository
+from storage.communities import CommunityRepository
+from storage.database import Database
+from storage.state import StateRepository
+
+log = logging.getLogger(__name__)
+
+
+class Application:
+    """One bot process. Create, `await start()`, add adapters, `await run()` or `await stop()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        cog_classes: Sequence[type[Cog]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        self.registry = CommandRegistry()
+        self.dispatcher = Dispatcher(self)
+        self.communities = CommunityRepository(self.db)
+        self.audit = AuditRepository(self.db)
+        self.state = StateRepository(self.db)
+        self.cogs: dict[str, Cog] = {}
+        self.jobs: dict[str, JobKind] = {}
+        self.adapters: list[Adapter] = []
+        self._cog_classes = cog_classes
+        self._started = False
+        self.stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        """Migrate the database and set up every enabled cog."""
+        if self._started:
+            return
+        applied = await migrations.upgrade(self.db)
+        if applied:
+            log.info("database upgraded: %s", ", ".join(f"{m.version:04d}" for m in applied))
+        classes = self._cog_classes
+        if classes is None:
+            classes = load_cog_classes(self.settings.cogs, self.settings.disabled_cogs)
+        for cls in classes:
+            await self.add_cog(cls(self))
+        self._started = True
+
+    async def add_cog(self, cog: Cog) -> None:
+        if cog.name in self.cogs:
+            raise ValueError(f"cog {cog.name!r} is loaded twice")
+        commands, actions = cog.commands(), cog.actions()
+        for cmd in commands:
+            self.registry.add(cmd)
+        for act in actions:
+            self.registry.add_action(act)
+        for group, description in cog.groups.items():
+            self.registry.describe_group(group, description)
+        for job in cog.jobs():
+            if job.name in self.jobs:
+                raise ValueError(f"job kind {job.name!r} is declared twice")
+            self.jobs[job.name] = job
+        await cog.setup()
+        self.cogs[cog.name] = cog
+        log.debug("cog %s loaded: %d commands", cog.name, len(commands))
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters.append(adapter)
+
+    async def run(self) -> None:
+        """Start every adapter and serve until one ends on its own or `stopping` is set."""
+        await self.start()
+        for adapter in self.adapters:
+            await adapter.start()
+        waiters: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(a.wait_closed()) for a in self.adapters
+        ]
+        waiters.append(asyncio.ensure_future(self.stopping.wait()))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+            await self.stop()
+
+    async def stop(self) -> None:
+        """Stop adapters, tear down cogs, close the database. Idempotent."""
+        self.stopping.set()
+        adapters, self.adapters = self.adapters, []
+        for adapter in adapters:
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s did not stop cleanly", adapter.platform)
+        cogs, self.cogs = list(self.cogs.values()), {}
+        for cog in reversed(cogs):
+            try:
+                await cog.teardown()
+            except Exception:
+                log.exception("cog %s did not tear down cleanly", cog.name)
+        await self.db.close()
+        self._started = False

@@ -1,0 +1,136 @@
+"""The `mlebot` command line: run, console, db upgrade, config check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from storage import migrations
+from storage.database import Database
+
+EXIT_CONFIG = 2
+NO_CREDENTIALS = (
+    "No platform credentials are set and standard input is not a terminal, so there is nothing "
+    "to run. Set DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or "
+    "SLACK_APP_TOKEN (Slack), or run `mlebot console` to chat in a terminal."
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlebot",
+        description="A community bot for aspiring ML engineers: tips, resources, DSA practice.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlebot {__version__}")
+    parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run on every platform whose credentials are set")
+    run.set_defaults(handler=cmd_run)
+
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument(
+        "--as", dest="as_name", default="you", metavar="NAME", help="act as member NAME"
+    )
+    console.add_argument("--moderator", action="store_true", help="act with moderator rights")
+    console.set_defaults(handler=cmd_console)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply pending migrations (safe to run twice)")
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    config = sub.add_parser("config", help="settings")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = config_sub.add_parser("check", help="validate settings and show what would run")
+    check.set_defaults(handler=cmd_config_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return handler(args)
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.env_file)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.platforms():
+        if sys.stdin.isatty():
+            return _run_console(settings, "you", False)
+        print(NO_CREDENTIALS, file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(settings.log_level, settings.log_format)
+    from bot.runner import run_platforms
+
+    return asyncio.run(run_platforms(settings))
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    return _run_console(_settings(args), args.as_name, args.moderator)
+
+
+def _run_console(settings: Settings, name: str, moderator: bool) -> int:
+    # The console's stdout is the conversation; logs go to stderr and only warnings by default.
+    level = settings.log_level if settings.log_level in ("DEBUG",) else "WARNING"
+    setup_logging(level, "text")
+    from bot.runner import run_console
+
+    return asyncio.run(run_console(settings, actor_name=name, moderator=moderator))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    setup_logging(settings.log_level, settings.log_format)
+
+    async def go() -> list[migrations.Migration]:
+        db = Database(settings.database_url)
+        try:
+            return await migrations.upgrade(db)
+        finally:
+            await db.close()
+
+    applied = asyncio.run(go())
+    if applied:
+        for m in applied:
+            print(f"applied {m.version:04d} {m.name}")
+    else:
+        print("database is up to date")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = Database(settings.database_url)
+    print("settings are valid")
+    print(f"  database: {db.describe()}")
+    print(f"  default time zone: {settings.default_timezone}")
+    platforms = settings.platforms()
+    print(f"  platforms: {', '.join(platforms) if platforms else 'none (console only)'}")
+    asyncio.run(db.close())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

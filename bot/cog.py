@@ -1,0 +1,115 @@
+"""The base class of every feature module, and the decorators that declare its commands.
+
+```python
+class TipsCog(Cog):
+    name = "tips"
+
+    @command("tip", "Get a tip now", Option("topic", OptionType.STRING, "Only this topic"))
+    async def tip(self, ctx: Context, topic: str | None) -> None:
+        await ctx.reply("...")
+```
+
+Cogs are found through the `mlebot.cogs` entry-point group, so a third-party package can ship
+one. They talk to storage through repositories and never import a platform library.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from bot.commands import Action, ActionHandler, Command, Option, Permission
+from bot.jobs import JobKind
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_COMMAND_ATTR = "__mlebot_command__"
+_ACTION_ATTR = "__mlebot_action__"
+
+
+def command(
+    path: str,
+    description: str,
+    *options: Option,
+    permission: Permission = Permission.MEMBER,
+    private: bool = False,
+    examples: tuple[str, ...] = (),
+    help: str = "",
+) -> Callable[[F], F]:
+    """Declare the decorated coroutine method as the handler of `/path`."""
+
+    def decorate(func: F) -> F:
+        if not inspect.iscoroutinefunction(func):
+            raise TypeError(f"/{path}: handler {func.__qualname__} must be async")
+        setattr(
+            func,
+            _COMMAND_ATTR,
+            dict(
+                path=tuple(path.split()),
+                description=description,
+                options=tuple(options),
+                permission=permission,
+                private=private,
+                examples=examples,
+                help=help,
+            ),
+        )
+        return func
+
+    return decorate
+
+
+def action(
+    name: str, *, permission: Permission = Permission.MEMBER, private: bool = True
+) -> Callable[[F], F]:
+    """Declare the decorated coroutine method as the handler of buttons with action `name`."""
+
+    def decorate(func: F) -> F:
+        setattr(func, _ACTION_ATTR, dict(name=name, permission=permission, private=private))
+        return func
+
+    return decorate
+
+
+class Cog:
+    """A feature module. Subclasses set `name` and declare commands with `@command`."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: Descriptions of the top-level command groups this cog owns (shown by help and platforms).
+    groups: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+
+    def commands(self) -> list[Command]:
+        """Every command this cog declares, bound to this instance."""
+        found: list[Command] = []
+        for _, member in inspect.getmembers(self, inspect.ismethod):
+            spec = getattr(member, _COMMAND_ATTR, None)
+            if spec is not None:
+                found.append(Command(handler=member, **spec))
+        return found
+
+    def actions(self) -> list[Action]:
+        found: list[Action] = []
+        for _, member in inspect.getmembers(self, inspect.ismethod):
+            spec = getattr(member, _ACTION_ATTR, None)
+            if spec is not None:
+                handler: ActionHandler = member
+                found.append(Action(handler=handler, **spec))
+        return found
+
+    def jobs(self) -> list[JobKind]:
+        """Kinds of scheduled job this cog can run (see `bot.jobs`). None by default."""
+        return []
+
+    async def setup(self) -> None:
+        """Called once after the database is ready, before any platform starts."""
+
+    async def teardown(self) -> None:
+        """Called once at shutdown, after platforms stopped taking new work."""

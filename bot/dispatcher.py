@@ -1,0 +1,216 @@
+"""The dispatcher: from an invocation to a handler call, and from any failure to a kind reply.
+
+One bad command never stops the bot: user-facing errors become private friendly replies;
+anything else is logged with an incident id that the person also sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import Choice, Permission
+from bot.context import (
+    ActionContext,
+    ActionInvocation,
+    Actor,
+    AutocompleteContext,
+    Context,
+    Invocation,
+    Place,
+    Responder,
+)
+from bot.converters import convert_options
+from bot.errors import PermissionDenied, UsageError, UserError
+from bot.messages import Message, Tone
+
+if TYPE_CHECKING:
+    from bot.app import Application
+    from storage.communities import Community
+
+log = logging.getLogger(__name__)
+
+MAX_AUTOCOMPLETE_CHOICES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one invocation (for metrics and tests)."""
+
+    name: str  # command path or "action:<name>"
+    status: str  # "ok" | "user_error" | "denied" | "error"
+    seconds: float
+    incident: str | None = None
+
+
+OutcomeObserver = Callable[[Outcome], None]
+InvocationObserver = Callable[["Community", Actor], Awaitable[None]]
+
+
+def new_incident_id() -> str:
+    return secrets.token_hex(4).upper()
+
+
+class Dispatcher:
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.outcome_observers: list[OutcomeObserver] = []
+        #: Called for every person who acts (e.g. to clear an "undeliverable" mark).
+        self.invocation_observers: list[InvocationObserver] = []
+
+    async def dispatch(self, invocation: Invocation, responder: Responder) -> Outcome:
+        """Run a command invocation end to end; never raises."""
+        name = " ".join(invocation.path)
+        command = self.app.registry.get(invocation.path)
+
+        async def run() -> None:
+            if command is None:
+                raise UsageError(
+                    f"There is no command /{name}.", hint="Type /help for every command."
+                )
+            community, is_moderator = await self._resolve(invocation.actor, invocation.place)
+            ctx = Context(
+                app=self.app,
+                actor=invocation.actor,
+                place=invocation.place,
+                community=community,
+                is_moderator=is_moderator,
+                responder=responder,
+                default_private=command.private,
+                command=command,
+            )
+            self._check_permission(command.permission, is_moderator, f"/{name}")
+            values = convert_options(command, invocation.options)
+            await command.handler(ctx, **values)
+
+        return await self._guarded(name, responder, run)
+
+    async def dispatch_action(self, invocation: ActionInvocation, responder: Responder) -> Outcome:
+        """Run a button click end to end; never raises."""
+        action = self.app.registry.actions.get(invocation.action)
+        label = f"action:{invocation.action}"
+
+        async def run() -> None:
+            if action is None:
+                raise UserError("That button no longer does anything. Try the command instead.")
+            community, is_moderator = await self._resolve(invocation.actor, invocation.place)
+            ctx = ActionContext(
+                app=self.app,
+                actor=invocation.actor,
+                place=invocation.place,
+                community=community,
+                is_moderator=is_moderator,
+                responder=responder,
+                default_private=action.private,
+                action=action.name,
+            )
+            self._check_permission(action.permission, is_moderator, "that button")
+            await action.handler(ctx, invocation.value)
+
+        return await self._guarded(label, responder, run)
+
+    async def autocomplete(
+        self,
+        path: Sequence[str],
+        option_name: str,
+        typed: str,
+        actor: Actor,
+        place: Place,
+        options: dict[str, Any],
+    ) -> list[Choice]:
+        """Suggestions for one option while the person types; empty on any failure."""
+        command = self.app.registry.get(path)
+        opt = command.option(option_name) if command else None
+        if opt is None or opt.autocomplete is None:
+            return []
+        try:
+            ctx = AutocompleteContext(app=self.app, actor=actor, place=place, options=options)
+            choices = await opt.autocomplete(ctx, typed)
+        except Exception:
+            log.exception("autocomplete failed for /%s %s", " ".join(path), option_name)
+            return []
+        return list(choices)[:MAX_AUTOCOMPLETE_CHOICES]
+
+    async def _resolve(self, actor: Actor, place: Place) -> tuple[Community, bool]:
+        app = self.app
+        now = app.clock.now()
+        community = await app.communities.ensure(
+            place.platform,
+            place.community_id,
+            place.community_name,
+            default_timezone=app.settings.default_timezone,
+            now=now,
+        )
+        await app.communities.touch_member(community.id, actor.user_id, actor.display_name, now=now)
+        for observer in self.invocation_observers:
+            await observer(community, actor)
+        return community, await self.is_moderator(community, actor)
+
+    async def is_moderator(self, community: Community, actor: Actor) -> bool:
+        """Platform admins, holders of a configured moderator role, and configured users."""
+        if actor.is_platform_admin:
+            return True
+        for grant in await self.app.communities.moderator_grants(community.id):
+            if grant.kind == "user" and grant.ref_id == actor.user_id:
+                return True
+            if grant.kind == "role" and grant.ref_id in actor.role_ids:
+                return True
+        return False
+
+    @staticmethod
+    def _check_permission(permission: Permission, is_moderator: bool, what: str) -> None:
+        if permission is Permission.MODERATOR and not is_moderator:
+            raise PermissionDenied(
+                f"Only moderators can use {what}.",
+                hint="Ask a moderator of this community if you think it should be run.",
+            )
+
+    async def _guarded(
+        self, name: str, responder: Responder, run: Callable[[], Awaitable[None]]
+    ) -> Outcome:
+        started = time.perf_counter()
+        status, incident = "ok", None
+        try:
+            await run()
+        except PermissionDenied as exc:
+            status = "denied"
+            await self._safe_send(responder, _error_message(exc))
+        except UserError as exc:
+            status = "user_error"
+            await self._safe_send(responder, _error_message(exc))
+        except Exception:
+            status, incident = "error", new_incident_id()
+            log.exception("command %s failed (incident %s)", name, incident)
+            await self._safe_send(
+                responder,
+                Message(
+                    body=(
+                        "Sorry, something went wrong on my side and your command did not "
+                        f"complete. If it keeps happening, tell a moderator: incident `{incident}`."
+                    ),
+                    private=True,
+                    tone=Tone.ERROR,
+                ),
+            )
+        outcome = Outcome(name, status, time.perf_counter() - started, incident)
+        for observer in self.outcome_observers:
+            try:
+                observer(outcome)
+            except Exception:
+                log.exception("outcome observer failed")
+        return outcome
+
+    @staticmethod
+    async def _safe_send(responder: Responder, message: Message) -> None:
+        try:
+            await responder.send(message)
+        except Exception:
+            log.exception("could not deliver an error reply")
+
+
+def _error_message(exc: UserError) -> Message:
+    return Message(body=str(exc), private=True, tone=Tone.WARNING)

@@ -1,0 +1,108 @@
+"""The platform-neutral message model every cog replies with and every adapter renders.
+
+Bodies use a small Markdown subset: **bold**, *italic*, `code`, fenced code blocks, `- ` bullet
+lists and [text](https://url) links. Renderers translate it and keep within platform limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+class Tone(StrEnum):
+    """What kind of message this is, so renderers can colour it."""
+
+    NORMAL = "normal"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A short labelled fact (rendered as an inline embed field / Block Kit field)."""
+
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A headed block of Markdown text, e.g. one tip in a digest issue."""
+
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button whose click is routed back to the cog action named `action`.
+
+    `action` and `value` together form the platform custom id (`action:value`), which is
+    static, so buttons keep working after a restart.
+    """
+
+    label: str
+    action: str
+    value: str = ""
+    style: ButtonStyle = ButtonStyle.PRIMARY
+
+    @property
+    def custom_id(self) -> str:
+        return f"{self.action}:{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One reply or post. `private=None` means: use the command's default."""
+
+    body: str = ""
+    title: str | None = None
+    url: str | None = None
+    sections: tuple[Section, ...] = ()
+    fields: tuple[Field, ...] = ()
+    links: tuple[Link, ...] = ()
+    footer: str | None = None
+    buttons: tuple[Button, ...] = ()
+    private: bool | None = None
+    tone: Tone = Tone.NORMAL
+
+    def with_privacy(self, private: bool) -> Message:
+        return replace(self, private=private)
+
+    def plain_text(self) -> str:
+        """All visible text, in reading order (used for logs-free summaries and fallbacks)."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        if self.body:
+            parts.append(self.body)
+        for section in self.sections:
+            parts.append(f"{section.heading}\n{section.body}")
+        for f in self.fields:
+            parts.append(f"{f.name}: {f.value}")
+        for link in self.links:
+            parts.append(f"{link.label}: {link.url}")
+        if self.footer:
+            parts.append(self.footer)
+        return "\n\n".join(parts)
+
+
+def text(body: str, *, private: bool | None = None, tone: Tone = Tone.NORMAL) -> Message:
+    """Shorthand for a message that is only a body."""
+    return Message(body=body, private=private, tone=tone)

@@ -1,0 +1,136 @@
+"""Settings from the environment and `.env`, validated at start.
+
+An invalid value stops start-up with a message naming the variable and the expected form.
+Secrets are `SecretStr`, so they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.timeparse import parse_timezone
+from storage.database import DatabaseURLError, to_async_url
+
+
+class SettingsError(Exception):
+    """Start-up configuration is invalid; the message names each variable to fix."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot. The README and `.env.example` list them with their meaning."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Core
+    database_url: str = Field(
+        default="sqlite:///./data/mlebot.db",
+        description="sqlite:///path/to/file.db (default) or postgresql://user:pass@host/db",
+    )
+    default_timezone: str = Field(default="UTC", description="IANA zone for new communities")
+    cogs: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated cogs to enable (empty: all installed)"
+    )
+    disabled_cogs: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated cogs to leave out"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    console_name: str = Field(default="console", description="Name of the console community")
+
+    # Discord
+    discord_token: SecretStr | None = None
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+
+    @field_validator("cogs", "disabled_cogs", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            to_async_url(value)
+        except DatabaseURLError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return parse_timezone(value)
+
+    @field_validator(
+        "discord_token", "slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    def platforms(self) -> list[str]:
+        """Platforms whose credentials are set."""
+        return [
+            name
+            for name, on in (("discord", self.discord_enabled), ("slack", self.slack_enabled))
+            if on
+        ]
+
+    def problems(self) -> list[str]:
+        """Cross-setting problems (each names the variables involved)."""
+        out: list[str] = []
+        if (
+            self.slack_bot_token is not None
+            and self.slack_signing_secret is None
+            and self.slack_app_token is None
+        ):
+            out.append(
+                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
+                "SLACK_APP_TOKEN (Socket Mode) is: set one of them"
+            )
+        return out
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read and validate settings, turning pydantic's errors into one readable `SettingsError`."""
+    try:
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            var = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{var}: {message}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines)) from None
+    problems = settings.problems()
+    if problems:
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems))
+    return settings

@@ -1,0 +1,1 @@
+"""The database: connection, versioned migrations, and one repository per aggregate."""

@@ -1,0 +1,107 @@
+"""The database connection: SQLite (aiosqlite, WAL) by default, PostgreSQL (asyncpg) to scale."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseURLError(ValueError):
+    """The DATABASE_URL is not one we can use."""
+
+
+def to_async_url(url: str) -> sa.URL:
+    """Map `sqlite:///path` and `postgresql://...` to their async drivers."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise DatabaseURLError(
+            f"{url!r} is not a database URL; use sqlite:///path/to/file.db or "
+            "postgresql://user:password@host:5432/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, ""):
+            raise DatabaseURLError("a SQLite URL needs a file: sqlite:///path/to/file.db")
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise DatabaseURLError(
+        f"unsupported database {backend!r}; use sqlite:///path/to/file.db or postgresql://..."
+    )
+
+
+class Database:
+    """An async engine plus the helpers repositories use to run statements."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = to_async_url(url)
+        self.dialect = self.url.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            path = self.url.database or ""
+            if path != ":memory:" and not path.startswith("file:"):
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def describe(self) -> str:
+        """The URL with any password hidden, for logs and `config check`."""
+        return self.url.render_as_string(hide_password=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside a transaction, committed on success, rolled back on error."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception:
+            log.warning("database ping failed", exc_info=True)
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, control transactions so BEGIN IMMEDIATE is ours to issue.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Take the write lock at the start of every transaction: read-then-write sequences in
+    # repositories (claims, upserts) cannot then deadlock or see a stale snapshot.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,103 @@
+"""The console end to end: a real `mlebot console` subprocess fed on stdin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_console(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    full_env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", "COLUMNS": "100"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--env-file",
+            str(tmp_path / "none.env"),
+            "console",
+            *args,
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_help_lists_every_command_and_exits_zero(tmp_path: Path) -> None:
+    from bot.app import Application  # noqa: F401  (import check only)
+
+    result = run_console(tmp_path, "/help\n")
+    assert result.returncode == 0, result.stderr
+    assert "no Discord or Slack credentials" in result.stdout
+    assert "/help — List every command, or explain one" in result.stdout
+
+
+def test_blank_comment_meta_and_errors(tmp_path: Path) -> None:
+    script = "\n# a comment\n/nonsense\n:as ana moderator\n/help help\n:bogus\n"
+    result = run_console(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "There is no command /nonsense" in out
+    assert "You are now @ana (moderator)" in out
+    assert "/help [command]" in out
+    assert "Unknown meta command :bogus" in out
+    assert "a comment" not in out
+
+
+def test_community_persists_between_runs(tmp_path: Path) -> None:
+    run_console(tmp_path, "/help\n")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "console.db") as conn:
+        rows = conn.execute("select platform, external_id from communities").fetchall()
+        members = conn.execute("select user_id from members").fetchall()
+    assert rows == [("console", "console")]
+    assert members == [("you",)]
+    run_console(tmp_path, "/help\n", "--as", "bob")
+    with sqlite3.connect(tmp_path / "console.db") as conn:
+        assert conn.execute("select count(*) from communities").fetchone() == (1,)
+        assert conn.execute("select count(*) from members").fetchone() == (2,)
+
+
+def test_run_without_credentials_or_terminal_fails_with_guidance(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN" in result.stderr and "SLACK_BOT_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), [(["--version"], "mlebot "), (["db", "--help"], "upgrade")]
+)
+def test_cli_basics(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and expected in result.stdout
+
+
+def test_bad_setting_stops_start_with_its_name(tmp_path: Path) -> None:
+    result = run_console(tmp_path, "/help\n", env={"DEFAULT_TIMEZONE": "Nowhere/Atlantis"})
+    assert result.returncode == 2
+    assert "DEFAULT_TIMEZONE" in result.stderr

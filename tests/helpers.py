@@ -1,0 +1,65 @@
+"""Test doubles and builders shared across the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.context import ActionInvocation, Actor, Invocation, Place
+from bot.messages import Message
+
+
+class RecordingResponder:
+    """A Responder that keeps what the bot answered."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.deferred: list[bool] = []
+
+    async def send(self, message: Message) -> None:
+        self.messages.append(message)
+
+    async def defer(self, private: bool) -> None:
+        self.deferred.append(private)
+
+    @property
+    def last(self) -> Message:
+        assert self.messages, "the bot sent nothing"
+        return self.messages[-1]
+
+    def text(self) -> str:
+        return "\n".join(m.plain_text() for m in self.messages)
+
+
+def actor(
+    name: str = "ana", *, moderator: bool = False, roles: frozenset[str] = frozenset()
+) -> Actor:
+    return Actor(
+        platform="console",
+        user_id=name.lower(),
+        display_name=name,
+        is_platform_admin=moderator,
+        role_ids=roles,
+    )
+
+
+def place(channel: str = "general") -> Place:
+    return Place(
+        platform="console",
+        community_id="console",
+        community_name="test",
+        channel_id=channel,
+        channel_name=channel,
+    )
+
+
+def invocation(
+    path: str, options: Mapping[str, Any] | None = None, *, who: Actor | None = None
+) -> Invocation:
+    return Invocation(
+        path=tuple(path.split()), options=dict(options or {}), actor=who or actor(), place=place()
+    )
+
+
+def click(action: str, value: str = "", *, who: Actor | None = None) -> ActionInvocation:
+    return ActionInvocation(action=action, value=value, actor=who or actor(), place=place())
