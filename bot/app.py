@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.cog import Cog
 from bot.commands import CommandRegistry
 from bot.dispatcher import Dispatcher
+from bot.http_server import HttpServer
 from bot.jobs import JobKind
 from bot.loader import load_cog_classes
 from bot.settings import Settings
@@ -44,6 +45,8 @@ class Application:
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []
+        #: Set by the runner when the process serves HTTP (platform mode); None in the console.
+        self.http: HttpServer | None = None
         self._cog_classes = cog_classes
         self._started = False
         self.stopping = asyncio.Event()
@@ -86,6 +89,8 @@ class Application:
     async def run(self) -> None:
         """Start every adapter and serve until one ends on its own or `stopping` is set."""
         await self.start()
+        if self.http is not None:
+            await self.http.start()
         for adapter in self.adapters:
             await adapter.start()
         waiters: list[asyncio.Future[object]] = [
@@ -108,6 +113,8 @@ class Application:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter %s did not stop cleanly", adapter.platform)
+        if self.http is not None:
+            await self.http.stop()
         cogs, self.cogs = list(self.cogs.values()), {}
         for cog in reversed(cogs):
             try:

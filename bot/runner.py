@@ -6,6 +6,7 @@ import logging
 
 from bot.adapters.console import ConsoleAdapter
 from bot.app import Application
+from bot.http_server import HttpServer
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ async def run_console(settings: Settings, *, actor_name: str, moderator: bool) -
 async def run_platforms(settings: Settings) -> int:
     """Run every platform whose credentials are set."""
     app = Application(settings)
+    if settings.http_enabled:
+        app.http = HttpServer(settings.http_host, settings.http_port)
     for platform in settings.platforms():
         log.error("the %s adapter is not available in this build", platform)
         return 1

@@ -1,0 +1,66 @@
+"""What every platform adapter implements so the delivery engine can send through it.
+
+A sender performs ONE attempt and reports the result by returning or by raising one of the
+errors below. Retrying, pacing and bookkeeping are the delivery engine's job, never the sender's.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.jobs import Destination
+from bot.messages import Message
+
+
+class DeliveryError(Exception):
+    """Base class: one attempt did not deliver."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RateLimited(DeliveryError):
+    """The platform said 429. `scope` is "global" (the whole platform bucket must wait) or a
+    route/bucket key (only requests sharing it must wait)."""
+
+    def __init__(
+        self, retry_after: float, *, scope: str = "global", reason: str = "rate limited"
+    ) -> None:
+        super().__init__(reason)
+        self.retry_after = max(0.0, retry_after)
+        self.scope = scope
+
+    @property
+    def is_global(self) -> bool:
+        return self.scope == "global"
+
+
+class TransientError(DeliveryError):
+    """5xx, timeout, connection reset: worth retrying with backoff."""
+
+
+class PermanentError(DeliveryError):
+    """Retrying cannot help (DMs closed, unknown user/channel, archived channel).
+
+    `recipient_undeliverable` marks the recipient so later runs skip them until they use a
+    command again.
+    """
+
+    def __init__(self, reason: str, *, recipient_undeliverable: bool = True) -> None:
+        super().__init__(reason)
+        self.recipient_undeliverable = recipient_undeliverable
+
+
+class Sender(Protocol):
+    """One platform's way of sending a message to a destination."""
+
+    platform: str
+
+    async def send(
+        self, destination: Destination, message: Message, *, idempotency_key: str
+    ) -> None:
+        """Send once. `idempotency_key` is stable for the outbox row (e.g. a Discord nonce).
+
+        Raises `RateLimited`, `TransientError` or `PermanentError`; returns on success.
+        """
