@@ -147,3 +147,13 @@ def format_days(days: frozenset[int]) -> str:
     if days == frozenset({5, 6}):
         return "weekends"
     return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+_PLURAL_DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """Like `format_days`, but a single day reads as a plural name (`Mondays`)."""
+    if len(days) == 1:
+        return _PLURAL_DAYS[next(iter(days))]
+    return format_days(days)
