@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 
 class ButtonStyle(StrEnum):
@@ -85,6 +86,49 @@ class Message:
     def with_privacy(self, private: bool) -> Message:
         return replace(self, private=private)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (for the outbox); only non-default values are included."""
+        out: dict[str, Any] = {}
+        if self.body:
+            out["body"] = self.body
+        for key in ("title", "url", "footer", "private"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.sections:
+            out["sections"] = [[s.heading, s.body] for s in self.sections]
+        if self.fields:
+            out["fields"] = [[f.name, f.value, f.inline] for f in self.fields]
+        if self.links:
+            out["links"] = [[link.label, link.url] for link in self.links]
+        if self.buttons:
+            out["buttons"] = [[b.label, b.action, b.value, str(b.style)] for b in self.buttons]
+        if self.tone is not Tone.NORMAL:
+            out["tone"] = str(self.tone)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """The inverse of `to_dict` (unknown keys are an error: stored data must round-trip)."""
+        unknown = set(data) - _MESSAGE_KEYS
+        if unknown:
+            raise ValueError(f"unknown message keys: {', '.join(sorted(unknown))}")
+        return cls(
+            body=str(data.get("body", "")),
+            title=data.get("title"),
+            url=data.get("url"),
+            footer=data.get("footer"),
+            private=data.get("private"),
+            sections=tuple(Section(str(h), str(b)) for h, b in data.get("sections", ())),
+            fields=tuple(Field(str(n), str(v), bool(i)) for n, v, i in data.get("fields", ())),
+            links=tuple(Link(str(label), str(url)) for label, url in data.get("links", ())),
+            buttons=tuple(
+                Button(str(label), str(action), str(value), ButtonStyle(style))
+                for label, action, value, style in data.get("buttons", ())
+            ),
+            tone=Tone(data.get("tone", Tone.NORMAL)),
+        )
+
     def plain_text(self) -> str:
         """All visible text, in reading order (used for logs-free summaries and fallbacks)."""
         parts: list[str] = []
@@ -101,6 +145,11 @@ class Message:
         if self.footer:
             parts.append(self.footer)
         return "\n\n".join(parts)
+
+
+_MESSAGE_KEYS = frozenset(
+    ("body", "title", "url", "footer", "private", "sections", "fields", "links", "buttons", "tone")
+)
 
 
 def text(body: str, *, private: bool | None = None, tone: Tone = Tone.NORMAL) -> Message:
