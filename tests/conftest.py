@@ -10,12 +10,55 @@ from bot.app import Application
 from bot.clock import ManualClock
 from bot.cog import Cog
 from bot.settings import Settings, load_settings
+from tests import backends
+
+#: Test folders whose tests run on every backend (SQLite always, PostgreSQL when reachable).
+BOTH_BACKEND_FOLDERS = frozenset({"storage", "e2e"})
 
 AppFactory = Callable[..., Awaitable[Application]]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_backends: run this test on SQLite and on PostgreSQL (when reachable)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run storage and end-to-end tests once per backend; others on SQLite only."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    folder = metafunc.definition.path.parent.name
+    both = folder in BOTH_BACKEND_FOLDERS or metafunc.definition.get_closest_marker("both_backends")
+    params = backends.BACKENDS if both else ("sqlite",)
+    metafunc.parametrize("database_url", params, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the requested backend, dropped (PostgreSQL) after the test."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    mode = backends.postgres_mode()
+    if mode == "off":
+        pytest.skip(f"PostgreSQL tests are off ({backends.MODE_VAR}=off)")
+    problem = await backends.postgres_problem()
+    if problem is not None:
+        message = f"PostgreSQL at {backends.admin_url()!s} is unreachable: {problem}"
+        if mode == "require":
+            pytest.fail(f"{message} ({backends.MODE_VAR}=require)")
+        pytest.skip(message)
+    url = await backends.create_database()
+    try:
+        yield url
+    finally:
+        await backends.drop_database(url)
+
+
+@pytest.fixture
+def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings isolated from the developer's environment and .env file."""
     for var in (
         "DISCORD_TOKEN",
@@ -25,7 +68,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "COGS",
     ):
         monkeypatch.delenv(var, raising=False)
-    return load_settings(None, database_url=f"sqlite:///{tmp_path / 'test.db'}")
+    return load_settings(None, database_url=database_url)
 
 
 @pytest.fixture

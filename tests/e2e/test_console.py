@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from storage.database import Database
 
 
 def run_console(
-    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+    tmp_path: Path,
+    script: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run `mlebot console` on `script`; the database defaults to a SQLite file in tmp_path."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-    full_env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}", "COLUMNS": "100"})
+    full_env.update(
+        {"DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'console.db'}", "COLUMNS": "100"}
+    )
     full_env.update(env or {})
     return subprocess.run(
         [
@@ -56,19 +67,28 @@ def test_blank_comment_meta_and_errors(tmp_path: Path) -> None:
     assert "a comment" not in out
 
 
-def test_community_persists_between_runs(tmp_path: Path) -> None:
-    run_console(tmp_path, "/help\n")
-    import sqlite3
+async def _rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            return [tuple(r) for r in await conn.execute(sa.text(sql))]
+    finally:
+        await db.close()
 
-    with sqlite3.connect(tmp_path / "console.db") as conn:
-        rows = conn.execute("select platform, external_id from communities").fetchall()
-        members = conn.execute("select user_id from members").fetchall()
-    assert rows == [("console", "console")]
-    assert members == [("you",)]
-    run_console(tmp_path, "/help\n", "--as", "bob")
-    with sqlite3.connect(tmp_path / "console.db") as conn:
-        assert conn.execute("select count(*) from communities").fetchone() == (1,)
-        assert conn.execute("select count(*) from members").fetchone() == (2,)
+
+async def test_community_persists_between_runs(tmp_path: Path, database_url: str) -> None:
+    first = await asyncio.to_thread(run_console, tmp_path, "/help\n", database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert await _rows(database_url, "select platform, external_id from communities") == [
+        ("console", "console")
+    ]
+    assert await _rows(database_url, "select user_id from members") == [("you",)]
+    second = await asyncio.to_thread(
+        run_console, tmp_path, "/help\n", "--as", "bob", database_url=database_url
+    )
+    assert second.returncode == 0, second.stderr
+    assert await _rows(database_url, "select count(*) from communities") == [(1,)]
+    assert await _rows(database_url, "select count(*) from members") == [(2,)]
 
 
 def test_run_without_credentials_or_terminal_fails_with_guidance(tmp_path: Path) -> None:

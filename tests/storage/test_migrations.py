@@ -15,8 +15,8 @@ from storage.base import metadata
 from storage.database import Database
 
 
-async def test_upgrade_from_empty_then_again_is_a_no_op(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+async def test_upgrade_from_empty_then_again_is_a_no_op(database_url: str) -> None:
+    db = Database(database_url)
     try:
         applied = await migrations.upgrade(db)
         assert [m.version for m in applied] == [m.version for m in migrations.discover()]
@@ -26,7 +26,7 @@ async def test_upgrade_from_empty_then_again_is_a_no_op(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_migrated_schema_matches_repository_tables(tmp_path: Path) -> None:
+async def test_migrated_schema_matches_repository_tables(database_url: str) -> None:
     import importlib
     import pkgutil
 
@@ -35,7 +35,7 @@ async def test_migrated_schema_matches_repository_tables(tmp_path: Path) -> None
     for info in pkgutil.iter_modules(storage.__path__):
         if info.name not in {"migrations"}:
             importlib.import_module(f"storage.{info.name}")
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db = Database(database_url)
     try:
         await migrations.upgrade(db)
         async with db.engine.connect() as conn:
@@ -60,3 +60,17 @@ async def test_wal_mode_is_on(tmp_path: Path) -> None:
         assert mode == "wal"
     finally:
         await db.close()
+
+
+async def test_concurrent_upgrades_apply_each_migration_once(database_url: str) -> None:
+    """Several processes starting together on one database (advisory lock / BEGIN IMMEDIATE)."""
+    import asyncio
+
+    dbs = [Database(database_url) for _ in range(3)]
+    try:
+        results = await asyncio.gather(*(migrations.upgrade(db) for db in dbs))
+        applied = sorted(m.version for result in results for m in result)
+        assert applied == [m.version for m in migrations.discover()]
+    finally:
+        for db in dbs:
+            await db.close()
