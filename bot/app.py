@@ -14,8 +14,9 @@ from bot.dispatcher import Dispatcher
 from bot.http_server import HttpServer
 from bot.jobs import JobKind
 from bot.loader import load_cog_classes
+from bot.scheduler import ScheduleService
 from bot.settings import Settings
-from storage import migrations
+from storage import migrations, outbox
 from storage.audit import AuditRepository
 from storage.communities import CommunityRepository
 from storage.database import Database
@@ -42,6 +43,7 @@ class Application:
         self.communities = CommunityRepository(self.db)
         self.audit = AuditRepository(self.db)
         self.state = StateRepository(self.db)
+        self.schedules = ScheduleService(self, enqueue=outbox.enqueue)
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []
@@ -63,6 +65,8 @@ class Application:
             classes = load_cog_classes(self.settings.cogs, self.settings.disabled_cogs)
         for cls in classes:
             await self.add_cog(cls(self))
+        # After the cogs, so every job kind is known when missed slots are caught up.
+        await self.schedules.start()
         self._started = True
 
     async def add_cog(self, cog: Cog) -> None:
@@ -107,6 +111,7 @@ class Application:
     async def stop(self) -> None:
         """Stop adapters, tear down cogs, close the database. Idempotent."""
         self.stopping.set()
+        await self.schedules.stop()
         adapters, self.adapters = self.adapters, []
         for adapter in adapters:
             try:

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     http_enabled: bool = Field(
         default=True, description="Serve /healthz etc. while running on platforms"
     )
+    schedule_grace_hours: float = Field(
+        default=6.0,
+        ge=0,
+        le=168,
+        description="A slot missed while the bot was down runs on start if at most this old",
+    )
 
     # Discord
     discord_token: SecretStr | None = None

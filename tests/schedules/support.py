@@ -1,0 +1,55 @@
+"""A cog with test job kinds, and readers of what the scheduler stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.app import Application
+from bot.cog import Cog
+from bot.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.messages import Message
+from storage.outbox import outbox, outbox_messages
+from storage.schedules import schedule_runs
+
+
+class PostCog(Cog):
+    """Declares `test.post` (one channel post per run) and `test.fail` (always raises)."""
+
+    name = "testpost"
+    calls: list[RunContext] = []
+
+    def jobs(self) -> list[JobKind]:
+        return [
+            JobKind("test.post", "Posts one test message", self._post),
+            JobKind("test.fail", "Always fails", self._fail),
+        ]
+
+    async def _post(self, ctx: RunContext) -> list[Delivery]:
+        type(self).calls.append(ctx)
+        target = ctx.channel_id or ctx.owner_user_id or "general"
+        kind = DestinationKind.DM if ctx.owner_user_id else DestinationKind.CHANNEL
+        dest = Destination("console", ctx.community.external_id, kind, target, target)
+        return [Delivery(dest, Message(title=ctx.schedule_name, body="hello"))]
+
+    async def _fail(self, ctx: RunContext) -> list[Delivery]:
+        raise RuntimeError("boom")
+
+
+async def run_rows(app: Application) -> list[dict[str, Any]]:
+    async with app.db.transaction() as conn:
+        rows = await conn.execute(
+            sa.select(schedule_runs).order_by(schedule_runs.c.scheduled_for, schedule_runs.c.id)
+        )
+        return [dict(r._asdict()) for r in rows]
+
+
+async def outbox_rows(app: Application) -> list[dict[str, Any]]:
+    async with app.db.transaction() as conn:
+        rows = await conn.execute(
+            sa.select(outbox, outbox_messages.c.body)
+            .join(outbox_messages, outbox.c.message_id == outbox_messages.c.id)
+            .order_by(outbox.c.id)
+        )
+        return [dict(r._asdict()) for r in rows]
