@@ -1,0 +1,100 @@
+"""Rendering a digest issue as a newsletter-style `Message`.
+
+Layout: the title carries the community, issue number and date; the body holds the moderator's
+note and the headline tip in full; each shorter tip, the featured resource and the problem of
+the week is a section; community figures are fields; the footer says how to unsubscribe.
+
+Sizes are bounded so every platform renderer can show the issue without cutting it: the body
+stays under Discord's 4,096-character embed description, every section under 1,024 (an embed
+field) and the whole under Discord's 6,000-character embed total; Slack's 3,000 per section
+text and 50 blocks are then met too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.messages import Field, Link, Message, Section
+from bot.sanitize import truncate
+from cogs.digest.compose import IssueContent
+from content.tips import Tip
+
+MAX_BODY = 3_000
+MAX_SECTION = 1_000
+MAX_SUMMARY = 360
+MAX_NOTE = 600
+
+
+class Audience(StrEnum):
+    CHANNEL = "channel"
+    DM = "dm"
+
+
+def issue_title(content: IssueContent) -> str:
+    day = f"{content.date.day} {content.date:%B %Y}"
+    return truncate(
+        f"{content.community_name} weekly digest · Issue #{content.number} · {day}", 250
+    )
+
+
+def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -> Message:
+    """The issue as posted to the channel (`CHANNEL`) or sent to a subscriber (`DM`)."""
+    parts: list[str] = []
+    if content.note:
+        parts.append(f"**From the moderators:** {truncate(content.note, MAX_NOTE)}")
+    parts.append(_headline(content))
+    body = truncate("\n\n".join(parts), MAX_BODY)
+
+    sections = [Section(f"More tips: {t.title}", _short(t)) for t in content.shorts]
+    if content.resource is not None:
+        r = content.resource
+        detail = f"{r.kind}, {r.details}" if r.details else r.kind
+        text = f"[{r.title}]({r.url}) ({detail})\n{r.description}"
+        sections.append(Section("Featured resource", truncate(text, MAX_SECTION)))
+    if content.problem is not None:
+        p = content.problem
+        text = f"[{p.title}]({p.url}) ({p.difficulty}, {p.pattern.replace('-', ' ')})"
+        if p.hint:
+            text += f"\n*Nudge:* {p.hint}"
+        text += "\nPractise and log it with `/dsa` when you solve it."
+        sections.append(Section("DSA problem of the week", truncate(text, MAX_SECTION)))
+
+    fields = tuple(Field(f.label, f.value) for f in content.figures)
+    links = tuple(Link(r.title, r.url) for r in content.tip_resources[:3])
+    if audience is Audience.DM:
+        footer = (
+            f"You get this because you subscribed in {content.community_name}. "
+            "Unsubscribe with /digest unsubscribe · past issues: /digest archive"
+        )
+    else:
+        footer = (
+            "Get it by DM: /digest subscribe · unsubscribe any time with /digest unsubscribe "
+            "· past issues: /digest archive"
+        )
+    return Message(
+        title=issue_title(content),
+        body=body,
+        sections=tuple(sections),
+        fields=fields,
+        links=links,
+        footer=footer,
+    )
+
+
+def _headline(content: IssueContent) -> str:
+    tip = content.headline
+    text = f"**This week: {tip.title}**\n\n{tip.body}\n\n**Try this week:** {tip.try_this_week}"
+    return text
+
+
+def summary(tip: Tip) -> str:
+    """The first paragraph of a tip, shortened: how shorter tips appear in an issue."""
+    first = tip.body.split("\n\n", 1)[0].strip()
+    if first.endswith(":"):
+        first = first[:-1].rstrip() + "…"
+    return truncate(first, MAX_SUMMARY)
+
+
+def _short(tip: Tip) -> str:
+    text = f"{summary(tip)}\n**Try this week:** {tip.try_this_week}\nFull tip: `/tip {tip.id}`"
+    return truncate(text, MAX_SECTION)

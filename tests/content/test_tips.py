@@ -1,0 +1,201 @@
+"""The tips library: errors name file and field; the shipped tips are complete and distinct."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+import pytest
+
+from content import ContentError
+from content.tips import MAX_BODY, load_tips, parse_tip
+
+GOOD = """---
+id: good-tip
+title: A tip with a clear title
+topics: [testing, python]
+try_this_week: >-
+  Do the concrete thing once.
+resources: [pytest-docs]
+---
+{body}
+"""
+BODY = "A concrete body. " * 20
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_file_parses() -> None:
+    tip = parse_tip(GOOD.format(body=BODY), "good-tip.md", known_resources={"pytest-docs"})
+    assert tip.id == "good-tip"
+    assert tip.topics == ("testing", "python")
+    assert tip.resources == ("pytest-docs",)
+    assert tip.try_this_week == "Do the concrete thing once."
+    assert tip.body == BODY.strip()
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (lambda t: t.replace("title: A tip with a clear title\n", ""), "title", "is required"),
+        (lambda t: t.replace("topics: [testing, python]", "topics: []"), "topics", "required"),
+        (lambda t: t.replace("id: good-tip", "id: Good_Tip"), "id", "lowercase"),
+        (lambda t: t.replace("id: good-tip", "id: other-tip"), "id", "file name"),
+        (lambda t: t.replace("[pytest-docs]", "[no-such-thing]"), "resources", "catalog"),
+        (lambda t: t.replace("[testing, python]", "[testing, testing]"), "topics", "twice"),
+        (lambda t: t.replace("[testing, python]", "[testing, cooking]"), "topics", "cooking"),
+        (lambda t: t.replace("resources:", "colour: blue\nresources:"), "colour", "not a tip"),
+        (lambda t: t.replace("topics: [testing, python]", "topics: {a: 1}"), "topics", "list"),
+        (lambda t: t.replace(BODY, "Too short."), "body", "at least"),
+        (lambda t: t.replace(BODY, "x " * (MAX_BODY)), "body", "limit"),
+        (lambda t: t.replace("---\nid", "id", 1), "front matter", "---"),
+        (lambda t: t.replace("topics: [testing, python]", "topics: [oops"), "front matter", "YAML"),
+    ],
+)
+def test_errors_name_the_file_and_the_field(edit, field: str, problem: str) -> None:
+    text = edit(GOOD.format(body=BODY))
+    with pytest.raises(ContentError) as err:
+        parse_tip(
+            text,
+            "good-tip.md",
+            known_resources={"pytest-docs"},
+            known_topics={"testing", "python"},
+        )
+    assert err.value.where == field
+    assert str(err.value).startswith(f"good-tip.md: {field}: ")
+    assert problem in err.value.problem
+
+
+def test_loading_a_directory_names_the_bad_file(tmp_path: Path) -> None:
+    write(tmp_path, "good-tip.md", GOOD.format(body=BODY))
+    write(
+        tmp_path,
+        "bad-tip.md",
+        GOOD.format(body=BODY)
+        .replace("id: good-tip", "id: bad-tip")
+        .replace("try_this_week: >-\n  Do the concrete thing once.\n", ""),
+    )
+    with pytest.raises(ContentError, match=r"^bad-tip.md: try_this_week: is required"):
+        load_tips(tmp_path)
+
+
+def test_duplicate_titles_are_rejected(tmp_path: Path) -> None:
+    write(tmp_path, "good-tip.md", GOOD.format(body=BODY))
+    write(tmp_path, "twin-tip.md", GOOD.format(body=BODY).replace("id: good-tip", "id: twin-tip"))
+    with pytest.raises(ContentError, match=r"^twin-tip.md: title: is the same as .*good-tip.md"):
+        load_tips(tmp_path)
+
+
+def test_an_empty_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="no tip files"):
+        load_tips(tmp_path)
+
+
+# -- the shipped library ---------------------------------------------------------------------
+
+
+def test_shipped_library_has_more_than_a_year_of_tips() -> None:
+    library = load_tips()
+    assert len(library) >= 60
+    assert len(set(library.ids())) == len(library)
+
+
+_STOP_WORDS = """
+the a an and or of to in on for with is are be it that this you your as at by from not
+if when what how than then but can will do does into its each their they more one before after use
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
+
+
+def _jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def test_no_two_tips_are_near_duplicates() -> None:
+    """Word-level similarity of every pair of bodies and titles stays well below copy level.
+
+    The shipped tips peak at 0.06 (3-word phrases), 0.18 (vocabulary) and 0.25 (titles); a
+    rewritten or pasted tip lands far above the thresholds.
+    """
+    library = list(load_tips())
+    phrases = {
+        t.id: {tuple(w[i : i + 3]) for i in range(len(w) - 2)}
+        for t in library
+        for w in [_words(t.body)]
+    }
+    vocab = {t.id: set(_words(t.body)) for t in library}
+    titles = {t.id: set(_words(t.title)) for t in library}
+    problems = []
+    for a, b in itertools.combinations(library, 2):
+        scores = (
+            _jaccard(phrases[a.id], phrases[b.id]),
+            _jaccard(vocab[a.id], vocab[b.id]),
+            _jaccard(titles[a.id], titles[b.id]),
+        )
+        if scores[0] > 0.15 or scores[1] > 0.35 or scores[2] > 0.5:
+            problems.append(f"{a.id} ~ {b.id}: {scores}")
+    assert problems == []
+
+
+def test_the_similarity_check_catches_a_reworded_copy() -> None:
+    library = list(load_tips())
+    original = library[0]
+    copy = original.body.replace("the ", "your ").replace(".", "!")
+    a, b = set(_words(original.body)), set(_words(copy))
+    assert _jaccard(a, b) > 0.35
+
+
+#: Areas the issue requires, each as (topic tags a tip may carry, words its text must contain).
+REQUIRED_COVERAGE: dict[str, tuple[set[str], str]] = {
+    "typing": ({"production-code", "python"}, r"type hints?|mypy"),
+    "linting": ({"production-code", "python"}, r"\blint"),
+    "formatting": ({"production-code", "python"}, r"format"),
+    "unit tests": ({"testing"}, r"pytest|unit test"),
+    "mocking": ({"testing"}, r"\bmock|patch"),
+    "ci/cd": ({"ci-cd"}, r"\bCI\b|pipeline|workflow"),
+    "cloud deployment": ({"cloud", "deployment"}, r"deploy"),
+    "serving": ({"deployment"}, r"serv(e|ing|er)"),
+    "command line": ({"command-line"}, r"."),
+    "git": ({"git"}, r"\bgit\b"),
+    "squashing": ({"git", "code-review"}, r"squash"),
+    "pull requests": ({"git", "code-review"}, r"pull request"),
+    "code review": ({"code-review"}, r"review"),
+    "dsa for interviews": ({"dsa"}, r"interview"),
+    "monitoring": ({"mlops", "monitoring"}, r"monitor"),
+    "drift": ({"mlops", "monitoring"}, r"drift"),
+    "retraining": ({"mlops"}, r"retrain"),
+    "logging": ({"mlops", "monitoring", "production-code"}, r"\blog"),
+    "a/b tests": ({"experimentation"}, r"A/B"),
+    "shadow deployments": ({"mlops", "deployment"}, r"shadow"),
+    "ml system design": ({"ml-system-design"}, r"."),
+    "forecasting": ({"forecasting"}, r"forecast"),
+    "optimisation": ({"optimization"}, r"optimi[sz]"),
+    "nlp": ({"nlp"}, r"text|token"),
+    "vision": ({"computer-vision"}, r"image"),
+    "blogging": ({"writing", "portfolio"}, r"blog"),
+    "portfolio": ({"portfolio"}, r"portfolio"),
+    "interviews": ({"interviews"}, r"interview"),
+}
+
+
+@pytest.mark.parametrize("area", sorted(REQUIRED_COVERAGE))
+def test_required_topics_are_covered(area: str) -> None:
+    tags, words = REQUIRED_COVERAGE[area]
+    pattern = re.compile(words, re.IGNORECASE)
+    matching = [
+        t.id
+        for t in load_tips()
+        if tags & set(t.topics) and pattern.search(f"{t.title}\n{t.body}\n{t.try_this_week}")
+    ]
+    assert matching, f"no tip covers {area}"
