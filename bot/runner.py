@@ -27,6 +27,15 @@ async def run_platforms(settings: Settings) -> int:
     if settings.http_enabled:
         app.http = HttpServer(settings.http_host, settings.http_port)
     for platform in settings.platforms():
+        if platform == "slack":
+            from bot.adapters.slack import SlackAdapter, SlackConfigError
+
+            try:
+                app.add_adapter(SlackAdapter(app))
+            except SlackConfigError as exc:
+                log.error("cannot start Slack: %s", exc)
+                return 1
+            continue
         log.error("the %s adapter is not available in this build", platform)
         return 1
     await app.run()

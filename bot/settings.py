@@ -67,8 +67,21 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Slack Web API base URL (a test server or a regional endpoint)",
+    )
+    slack_command_prefix: str = Field(
+        default="",
+        max_length=16,
+        description="Prefix of the Slack slash commands, e.g. ml- for /ml-resource",
+    )
+    slack_moderators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Slack user ids with moderator rights besides admins",
+    )
 
-    @field_validator("cogs", "disabled_cogs", mode="before")
+    @field_validator("cogs", "disabled_cogs", "slack_moderators", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -85,6 +98,24 @@ class Settings(BaseSettings):
             to_async_url(value)
         except DatabaseURLError as exc:
             raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_command_prefix")
+    @classmethod
+    def _slack_prefix(cls, value: str) -> str:
+        value = value.strip().lstrip("/")
+        if value and (
+            value != value.lower()
+            or not set(value) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+        ):
+            raise ValueError("use lowercase letters, digits, - or _ (e.g. ml-)")
         return value
 
     @field_validator("default_timezone")

@@ -65,6 +65,9 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
         "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "SLACK_COMMAND_PREFIX",
+        "SLACK_MODERATORS",
         "COGS",
     ):
         monkeypatch.delenv(var, raising=False)

@@ -1,0 +1,206 @@
+"""The Slack adapter on slack-bolt's async app.
+
+One slash command per top-level command group (`/resource`, or `/ml-resource` with
+`SLACK_COMMAND_PREFIX=ml-`); the text after it is parsed by the core's text syntax. Buttons
+arrive as `block_actions` and are routed to the cog action named in the button's value.
+
+HTTP mode: Slack posts to `/slack/events` on the bot's HTTP server; bolt verifies
+`X-Slack-Signature` and rejects timestamps older than five minutes (401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import identity
+from bot.adapters.slack.blocks import parse_button_value
+from bot.adapters.slack.naming import slash_commands
+from bot.adapters.slack.responder import SlackResponder, payload
+from bot.context import ActionInvocation, Invocation
+from bot.errors import UserError
+from bot.messages import Message, Tone
+from bot.textsyntax import invocation_target, parse_line
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+#: How long a slash command waits for its first reply to travel in the ack (Slack allows 3 s).
+ACK_WINDOW_SECONDS = 2.0
+STOP_GRACE_SECONDS = 10.0
+
+Ack = Callable[..., Awaitable[Any]]
+
+
+class SlackConfigError(Exception):
+    """The Slack settings cannot work together (the message names the variables)."""
+
+
+class SlackAdapter:
+    """Serves one Slack workspace through bolt (HTTP mode)."""
+
+    platform = identity.PLATFORM
+
+    def __init__(self, app: Application, *, client: AsyncWebClient | None = None) -> None:
+        settings = app.settings
+        if settings.slack_bot_token is None:
+            raise SlackConfigError("SLACK_BOT_TOKEN is not set")
+        if settings.slack_signing_secret is None:
+            raise SlackConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode")
+        if app.http is None:
+            raise SlackConfigError(
+                "Slack HTTP mode needs the HTTP server: set HTTP_ENABLED=true (and HTTP_PORT)"
+            )
+        self.app = app
+        self.ack_window = ACK_WINDOW_SECONDS
+        self.client = client or AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            name="mlebot",
+            logger=logging.getLogger("bot.adapters.slack.bolt"),
+        )
+        self.admins = identity.AdminCache(self.client, settings.slack_moderators)
+        self.prefix = settings.slack_command_prefix
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = asyncio.Event()
+        self._started = False
+        self.bolt.command(re.compile(r"^/.+"))(self._on_command)
+        self.bolt.action(re.compile(r".+"))(self._on_action)
+        app.http.add_route("POST", EVENTS_PATH, self._events)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._started = True
+        log.info(
+            "Slack adapter ready (HTTP mode at %s): %s",
+            EVENTS_PATH,
+            ", ".join(slash_commands(self.app.registry, self.prefix)),
+        )
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def stop(self) -> None:
+        """Let in-flight commands finish (briefly), then stop."""
+        self._started = False
+        tasks = list(self._tasks)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._closed.set()
+
+    def is_connected(self) -> bool:
+        return self._started
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        # bolt checks signature and freshness; a malformed timestamp must be a 401 too.
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    def _track(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- slash commands --------------------------------------------------------------------
+
+    async def _on_command(self, ack: Ack, body: Mapping[str, Any]) -> None:
+        groups = slash_commands(self.app.registry, self.prefix)
+        name = str(body.get("command", ""))
+        group = groups.get(name)
+        if group is None:
+            await ack(
+                payload(_warning(f"{name} is not one of my commands. Try /{self.prefix}help."))
+            )
+            return
+        try:
+            parsed = parse_line(f"{group} {body.get('text', '')}", self.app.registry)
+        except UserError as exc:
+            await ack(payload(_warning(str(exc))))
+            return
+        path, options = invocation_target(parsed)
+        place = identity.command_place(body)
+        user_id = str(body.get("user_id", ""))
+        responder = SlackResponder(
+            self.client,
+            channel_id=place.channel_id,
+            user_id=user_id,
+            response_url=body.get("response_url"),
+            ack_window=True,
+        )
+
+        async def run() -> None:
+            actor = identity.actor(
+                user_id,
+                str(body.get("user_name", "")),
+                is_admin=await self.admins.is_admin(user_id),
+            )
+            invocation = Invocation(path=path, options=options, actor=actor, place=place)
+            await self.app.dispatcher.dispatch(invocation, responder)
+
+        task = self._track(run())
+        first = await responder.first_reply(self.ack_window)
+        try:
+            if first is None:
+                await ack()
+            else:
+                await ack(payload(first))
+        finally:
+            responder.acked()
+        await task
+
+    # -- buttons ---------------------------------------------------------------------------
+
+    async def _on_action(self, ack: Ack, body: Mapping[str, Any]) -> None:
+        await ack()
+        actions = body.get("actions") or []
+        if not actions:
+            return
+        action_name, value = parse_button_value(str(actions[0].get("value", "")))
+        place = identity.action_place(body)
+        user = body.get("user") or {}
+        user_id = str(user.get("id", ""))
+        responder = SlackResponder(
+            self.client,
+            channel_id=place.channel_id,
+            user_id=user_id,
+            response_url=body.get("response_url"),
+            ack_window=False,
+        )
+
+        async def run() -> None:
+            name = str(user.get("username") or user.get("name") or "")
+            actor = identity.actor(user_id, name, is_admin=await self.admins.is_admin(user_id))
+            invocation = ActionInvocation(action=action_name, value=value, actor=actor, place=place)
+            await self.app.dispatcher.dispatch_action(invocation, responder)
+
+        await self._track(run())
+
+
+def _warning(body: str) -> Message:
+    return Message(body=body, private=True, tone=Tone.WARNING)

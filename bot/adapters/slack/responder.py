@@ -1,0 +1,118 @@
+"""Answering one Slack interaction within its deadline.
+
+A slash command must be acknowledged within 3 seconds. The first reply that is ready inside the
+ack window travels in the acknowledgement itself; if the handler is slower (or defers), the
+command is acknowledged empty and replies follow through `response_url` (up to 5 uses within 30
+minutes), then through `chat.postEphemeral` / `chat.postMessage`. Private replies are ephemeral.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.blocks import render
+from bot.messages import Message
+
+log = logging.getLogger(__name__)
+
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60 - 60  # a minute of margin
+
+
+def payload(message: Message) -> dict[str, Any]:
+    """A response_url / ack body: blocks plus the response type from the message's privacy."""
+    body = render(message)
+    body["response_type"] = "in_channel" if message.private is False else "ephemeral"
+    return body
+
+
+class SlackResponder:
+    """The `Responder` for one slash command or button click."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        channel_id: str,
+        user_id: str,
+        response_url: str | None,
+        ack_window: bool,
+    ) -> None:
+        self.client = client
+        self.channel_id = channel_id
+        self.user_id = user_id
+        self.response_url = response_url
+        self._url_uses = 0
+        self._url_deadline = time.monotonic() + RESPONSE_URL_SECONDS
+        self._first: asyncio.Future[Message | None] | None = (
+            asyncio.get_running_loop().create_future() if ack_window else None
+        )
+        self._acked = asyncio.Event()
+        if not ack_window:
+            self._acked.set()
+
+    # -- the ack window (slash commands) ---------------------------------------------------
+
+    async def first_reply(self, window: float) -> Message | None:
+        """Wait up to `window` seconds for a reply to put in the ack; then close the window."""
+        assert self._first is not None, "this responder has no ack window"
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._first), window)
+        except TimeoutError:
+            if not self._first.done():
+                self._first.set_result(None)
+            return self._first.result()
+
+    def acked(self) -> None:
+        """The acknowledgement was handed to Slack; later replies may follow it."""
+        self._acked.set()
+
+    def _take_window(self, message: Message | None) -> bool:
+        if self._first is not None and not self._first.done():
+            self._first.set_result(message)
+            return True
+        return False
+
+    # -- Responder -------------------------------------------------------------------------
+
+    async def defer(self, private: bool) -> None:
+        self._take_window(None)
+
+    async def send(self, message: Message) -> None:
+        if self._take_window(message):
+            return
+        await self._acked.wait()
+        await self.post(message)
+
+    async def post(self, message: Message) -> None:
+        """Send `message` after the ack: response_url while it lasts, else the Web API."""
+        body = payload(message)
+        if (
+            self.response_url
+            and self._url_uses < RESPONSE_URL_USES
+            and time.monotonic() < self._url_deadline
+        ):
+            self._url_uses += 1
+            try:
+                resp = await AsyncWebhookClient(self.response_url).send_dict(
+                    {**body, "replace_original": False}
+                )
+                if resp.status_code == 200:
+                    return
+                log.warning("response_url answered %s; using the Web API", resp.status_code)
+            except Exception as exc:  # network trouble: fall back, never lose the reply
+                log.warning("response_url failed (%s); using the Web API", exc)
+        if body["response_type"] == "ephemeral":
+            await self.client.chat_postEphemeral(
+                channel=self.channel_id, user=self.user_id, text=body["text"], blocks=body["blocks"]
+            )
+        else:
+            await self.client.chat_postMessage(
+                channel=self.channel_id, text=body["text"], blocks=body["blocks"]
+            )

@@ -1,0 +1,45 @@
+"""Slack settings: API URL, command prefix, configured moderators, and what the adapter needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.adapters.slack import SlackAdapter, SlackConfigError
+from bot.app import Application
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def test_slack_settings_parse(settings: Settings) -> None:
+    s = load_settings(
+        None,
+        slack_api_url="http://127.0.0.1:9/api",
+        slack_command_prefix="/ml-",
+        slack_moderators="U1, U2",
+    )
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"
+    assert s.slack_command_prefix == "ml-"
+    assert s.slack_moderators == ["U1", "U2"]
+    assert load_settings(None).slack_api_url == "https://slack.com/api/"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"slack_api_url": "slack.com/api"}, "SLACK_API_URL"),
+        ({"slack_command_prefix": "ML!"}, "SLACK_COMMAND_PREFIX"),
+    ],
+)
+def test_bad_slack_settings_name_the_variable(
+    settings: Settings, override: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(None, **override)
+
+
+def test_http_mode_needs_the_http_server_and_the_signing_secret(settings: Settings) -> None:
+    s = load_settings(None, slack_bot_token="xoxb-1", slack_signing_secret="s")
+    with pytest.raises(SlackConfigError, match="HTTP_ENABLED"):
+        SlackAdapter(Application(s.model_copy(update={"database_url": settings.database_url})))
+    s = load_settings(None, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
+        SlackAdapter(Application(s.model_copy(update={"database_url": settings.database_url})))
