@@ -259,7 +259,14 @@ class ScheduleService:
         raise NotFound(f"There is no schedule named {name!r}.", hint=hint)
 
     async def runs(self, schedule_id: int, *, limit: int = 10) -> list[ScheduleRun]:
+        """The latest runs of one schedule, newest first."""
         return await self.repo.runs(schedule_id, limit=limit)
+
+    async def community_runs(
+        self, community_id: int, *, limit: int = 10
+    ) -> list[tuple[str, ScheduleRun]]:
+        """The latest runs of a community's schedules as (schedule name, run), newest first."""
+        return await self.repo.community_runs(community_id, limit=limit)
 
     async def changes(
         self, community_id: int, name: str | None = None, *, limit: int = 10

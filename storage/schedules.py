@@ -342,6 +342,26 @@ class ScheduleRepository:
             )
             return [_run(r) for r in rows]
 
+    async def community_runs(
+        self, community_id: int, *, limit: int = 10
+    ) -> list[tuple[str, ScheduleRun]]:
+        """The most recent runs of a community's (non-personal) schedules, with their names."""
+        query = (
+            sa.select(schedules.c.name, schedule_runs)
+            .join(schedules, schedules.c.id == schedule_runs.c.schedule_id)
+            .where(schedules.c.community_id == community_id, schedules.c.owner_user_id.is_(None))
+            .order_by(schedule_runs.c.scheduled_for.desc(), schedule_runs.c.id.desc())
+            .limit(limit)
+        )
+        async with self.db.transaction() as conn:
+            out: list[tuple[str, ScheduleRun]] = []
+            for row in await conn.execute(query):
+                data = row._asdict()
+                name = data.pop("name")
+                data["late"], data["manual"] = bool(data["late"]), bool(data["manual"])
+                out.append((name, ScheduleRun(**data)))
+            return out
+
     async def last_runs(self, schedule_ids: list[int]) -> dict[int, ScheduleRun]:
         """The latest run (by slot) of each given schedule."""
         if not schedule_ids:

@@ -53,3 +53,64 @@ async def outbox_rows(app: Application) -> list[dict[str, Any]]:
             .order_by(outbox.c.id)
         )
         return [dict(r._asdict()) for r in rows]
+
+
+class FeatureKindsCog(Cog):
+    """Stands in for the digest and DSA cogs: declares their job kinds, posts a marker."""
+
+    name = "fakefeatures"
+    calls: list[RunContext] = []
+
+    def jobs(self) -> list[JobKind]:
+        return [
+            JobKind("digest", "Weekly tips digest (test double)", self._post),
+            JobKind("dsa.daily", "DSA practice post (test double)", self._post),
+        ]
+
+    async def _post(self, ctx: RunContext) -> list[Delivery]:
+        type(self).calls.append(ctx)
+        dest = Destination(
+            "console",
+            ctx.community.external_id,
+            DestinationKind.CHANNEL,
+            ctx.channel_id or "general",
+            ctx.channel_name or "general",
+        )
+        return [Delivery(dest, Message(title=f"{ctx.schedule_name} post", body="posted"))]
+
+
+class ConsoleSession:
+    """The console adapter in-process: type lines, read back what the bot printed."""
+
+    def __init__(self, app: Application, *, name: str = "mia", moderator: bool = True) -> None:
+        import io
+
+        from rich.console import Console
+
+        from bot.adapters.console import ConsoleAdapter
+
+        self.buffer = io.StringIO()
+        console = Console(
+            file=self.buffer, width=240, no_color=True, force_terminal=False, highlight=False
+        )
+        self.adapter = ConsoleAdapter(
+            app,
+            actor_name=name,
+            moderator=moderator,
+            stdin=io.StringIO(""),
+            console=console,
+            interactive=False,
+        )
+        self._seen = 0
+
+    async def say(self, line: str) -> str:
+        """Run one line; the bot's output, box drawing removed and whitespace collapsed."""
+        await self.adapter.handle_line(line)
+        return self.new_output()
+
+    def new_output(self) -> str:
+        text = self.buffer.getvalue()[self._seen :]
+        self._seen = len(self.buffer.getvalue())
+        for ch in "│╭╮╰╯─":
+            text = text.replace(ch, " ")
+        return " ".join(text.split())

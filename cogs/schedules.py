@@ -1,0 +1,546 @@
+"""`/schedule ...` and `/settings ...`: moderators configure what the bot posts, where and when.
+
+Everything here is moderator-only (checked by the dispatcher on every call) and every change is
+written to the audit log. The schedules themselves live in the database and are run by the
+schedule service (`app.schedules`, see `bot.scheduler`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.cog import Cog, command
+from bot.commands import Choice, Option, OptionType, Permission
+from bot.context import AutocompleteContext, ChannelRef, Context, RoleRef, UserRef
+from bot.cron import CronError, parse_cron
+from bot.errors import OptionError
+from bot.messages import Message, Section, Tone
+from bot.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
+from bot.scheduler import ScheduleView
+from storage.audit import AuditEntry
+from storage.communities import ModeratorGrant
+from storage.schedules import Schedule, ScheduleRun
+
+#: The job kinds the schedule commands create (declared by the digest and DSA cogs).
+DIGEST_KIND = "digest"
+DSA_KIND = "dsa.daily"
+KIND_LABELS = {DIGEST_KIND: "weekly tips digest", DSA_KIND: "DSA practice post"}
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_PER_LEVEL = 5
+
+_TYPE_CHOICES = (Choice("digest", "digest"), Choice("dsa", "dsa"))
+_TYPE_KINDS = {"digest": DIGEST_KIND, "dsa": DSA_KIND}
+
+
+async def _schedule_names(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
+    community = await ctx.app.communities.find(ctx.place.platform, ctx.place.community_id)
+    if community is None:
+        return []
+    typed = typed.strip().lower()
+    names = [s.name for s in await ctx.app.schedules.repo.for_community(community.id)]
+    return [Choice(n, n) for n in names if typed in n][:25]
+
+
+def _name_option(required: bool = True) -> Option:
+    return Option(
+        "name",
+        OptionType.STRING,
+        "The schedule's name (see /schedule list)",
+        required=required,
+        max_length=40,
+        autocomplete=_schedule_names,
+    )
+
+
+def parse_mix(raw: str) -> dict[str, int]:
+    """`easy:2,medium:1` (or `easy,medium`: one each) -> counts per difficulty."""
+    mix = dict.fromkeys(DIFFICULTIES, 0)
+    items = [p for p in raw.replace("+", ",").replace(" ", ",").lower().split(",") if p]
+    form = "use difficulty:count items such as easy:2,medium:1 (levels: easy, medium, hard)"
+    if not items:
+        raise OptionError("mix", f"is empty; {form}.")
+    for item in items:
+        level, _, count_text = item.partition(":")
+        if level not in mix:
+            raise OptionError("mix", f"{level!r} is not a difficulty; {form}.")
+        if count_text and not count_text.isdigit():
+            raise OptionError("mix", f"{count_text!r} is not a count; {form}.")
+        count = int(count_text) if count_text else 1
+        if count > MAX_PER_LEVEL:
+            raise OptionError("mix", f"at most {MAX_PER_LEVEL} {level} problems per post.")
+        mix[level] = count
+    if not any(mix.values()):
+        raise OptionError("mix", "asks for no problems at all; give at least one a count.")
+    return mix
+
+
+def format_mix(mix: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {level}" for level, n in mix.items() if n) or "none"
+
+
+def _local(instant: datetime, zone_name: str) -> str:
+    return f"{instant.astimezone(zone(zone_name)):%a %d %b %H:%M}"
+
+
+def describe_when(schedule: Schedule, community_zone: str) -> str:
+    """`Mondays at 09:00 (Europe/London)`, plus the community's zone when it differs."""
+    rule = parse_rule(schedule.recurrence)
+    text = f"{rule.describe()} ({schedule.timezone})"
+    if schedule.timezone != community_zone and isinstance(rule, WeeklyAt):
+        text += f", set in {schedule.timezone}; this community uses {community_zone}"
+    return text
+
+
+def describe_run(run: ScheduleRun, zone_name: str) -> str:
+    when = _local(run.scheduled_for, zone_name)
+    if run.manual:
+        when = f"run-now at {when}"
+    status = {"done": "done", "failed": "FAILED", "missed": "missed", "running": "running"}.get(
+        run.status, run.status
+    )
+    late = " (late)" if run.late else ""
+    detail = f": {run.outcome}" if run.outcome else ""
+    return f"{when} — {status}{late}{detail}"
+
+
+class SchedulesCog(Cog):
+    name = "schedules"
+    description = "Moderators set what the bot posts on its own, where and when."
+    groups = {
+        "schedule": "Moderators: schedule the digest and DSA posts (list, pause, history...)",
+        "settings": "Moderators: community time zone and who counts as a moderator",
+    }
+
+    # -- creating and changing ------------------------------------------------------------
+
+    @command(
+        "schedule digest",
+        "Post the weekly tips digest in a channel on a weekday at a time",
+        Option("channel", OptionType.CHANNEL, "Where to post", required=True),
+        Option("day", OptionType.WEEKDAY, "Weekday, e.g. mon", required=True),
+        Option("time", OptionType.TIME, "Local time, e.g. 09:00", required=True),
+        Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
+        _name_option(required=False),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=(
+            "/schedule digest #general mon 09:00",
+            "/schedule digest #tips fri 17:30 Europe/Berlin",
+        ),
+        help="Giving the name of an existing digest schedule changes it instead.",
+    )
+    async def digest(
+        self,
+        ctx: Context,
+        channel: ChannelRef,
+        day: int,
+        time: dt.time,
+        timezone: str | None,
+        name: str | None,
+    ) -> None:
+        rule = WeeklyAt(frozenset({day}), time)
+        await self._save(ctx, DIGEST_KIND, name or "digest", rule, timezone, channel, {})
+
+    @command(
+        "schedule dsa",
+        "Post DSA practice problems in a channel on chosen days",
+        Option("channel", OptionType.CHANNEL, "Where to post", required=True),
+        Option("time", OptionType.TIME, "Local time, e.g. 18:00", required=True),
+        Option("days", OptionType.DAYS, "e.g. mon-fri, weekends, mon,wed,fri (default daily)"),
+        Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
+        Option("mix", OptionType.STRING, "Difficulty mix, e.g. easy:2,medium:1", max_length=60),
+        _name_option(required=False),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=(
+            "/schedule dsa #dsa 18:00",
+            "/schedule dsa #dsa 08:30 mon-fri mix:easy:1,medium:1",
+        ),
+        help="Days default to daily and the mix to one easy and one medium problem.",
+    )
+    async def dsa(
+        self,
+        ctx: Context,
+        channel: ChannelRef,
+        time: dt.time,
+        days: frozenset[int] | None,
+        timezone: str | None,
+        mix: str | None,
+        name: str | None,
+    ) -> None:
+        rule = WeeklyAt(days or frozenset(range(7)), time)
+        params = {"mix": parse_mix(mix) if mix else {"easy": 1, "medium": 1, "hard": 0}}
+        await self._save(ctx, DSA_KIND, name or "dsa", rule, timezone, channel, params)
+
+    @command(
+        "schedule cron",
+        "Advanced: schedule a digest or DSA post with a five-field cron expression",
+        Option("type", OptionType.STRING, "What to post", required=True, choices=_TYPE_CHOICES),
+        Option("channel", OptionType.CHANNEL, "Where to post", required=True),
+        Option(
+            "expression",
+            OptionType.STRING,
+            "minute hour day-of-month month day-of-week, e.g. 0 9 * * mon",
+            required=True,
+            max_length=100,
+            rest=True,
+        ),
+        Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
+        _name_option(required=False),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=(
+            "/schedule cron digest #general 0 9 * * mon",
+            '/schedule cron dsa #dsa "30 8 * * 1-5" timezone:Asia/Kolkata name:weekday-dsa',
+        ),
+        help="Times are local to the zone. Runs at most every 10 minutes.",
+    )
+    async def cron(
+        self,
+        ctx: Context,
+        type: str,
+        channel: ChannelRef,
+        expression: str,
+        timezone: str | None,
+        name: str | None,
+    ) -> None:
+        try:
+            spec = parse_cron(expression)
+        except CronError as exc:
+            raise OptionError("expression", str(exc)) from None
+        kind = _TYPE_KINDS[type]
+        params: dict[str, Any] = {}
+        if kind == DSA_KIND:
+            params = {"mix": {"easy": 1, "medium": 1, "hard": 0}}
+        await self._save(ctx, kind, name or type, CronRule(spec), timezone, channel, params)
+
+    async def _save(
+        self,
+        ctx: Context,
+        kind: str,
+        name: str,
+        rule: Rule,
+        timezone: str | None,
+        channel: ChannelRef,
+        params: dict[str, Any],
+    ) -> None:
+        service = self.app.schedules
+        zone_name = timezone or ctx.community.timezone
+        existing = await service.find(ctx.community.id, name)
+        if existing is not None and (existing.is_personal or existing.kind != kind):
+            what = KIND_LABELS.get(existing.kind, existing.kind)
+            raise OptionError(
+                "name",
+                f"{name!r} is already the name of a {what} schedule.",
+                hint="Pick another name with name:<new-name>.",
+            )
+        if existing is None:
+            schedule = await service.create(
+                ctx.community,
+                kind=kind,
+                name=name,
+                rule=rule,
+                timezone=zone_name,
+                actor=ctx.actor,
+                channel=channel,
+                params=params,
+            )
+            verb = "Scheduled"
+        else:
+            schedule = await service.update(
+                existing,
+                actor=ctx.actor,
+                rule=rule,
+                timezone=zone_name,
+                channel=channel,
+                params=params,
+            )
+            verb = "Updated"
+        nxt = service.next_run(schedule)
+        lines = [
+            f"{verb} **{schedule.name}**: {KIND_LABELS.get(kind, kind)} in "
+            f"#{schedule.channel_name}, {rule.describe()} ({schedule.timezone}).",
+        ]
+        if schedule.paused:
+            lines.append("It is paused: `/schedule resume " + schedule.name + "` to restart it.")
+        elif nxt is not None:
+            lines.append(f"Next run: {_local(nxt, schedule.timezone)} ({schedule.timezone}).")
+        if "mix" in schedule.params:
+            lines.append(f"Problems per post: {format_mix(schedule.params['mix'])}.")
+        await ctx.reply(Message(body="\n".join(lines), tone=Tone.SUCCESS))
+
+    # -- looking ---------------------------------------------------------------------------
+
+    @command(
+        "schedule list",
+        "Every schedule: what, where, when, next and last run",
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def list_(self, ctx: Context) -> None:
+        views = await self.app.schedules.list_community(ctx.community.id)
+        community_zone = ctx.community.timezone
+        if not views:
+            await ctx.reply(
+                Message(
+                    body="No schedules yet. Create one with `/schedule digest` or `/schedule dsa` "
+                    "(type `/help schedule` for examples).",
+                )
+            )
+            return
+        sections = [_view_section(v, community_zone) for v in views]
+        await ctx.reply(
+            Message(
+                title=f"Schedules ({len(views)})",
+                body=f"Times shown in the community's zone, {community_zone}.",
+                sections=tuple(sections),
+                footer="/schedule pause|resume|remove|run-now <name> · /schedule history [name]",
+            )
+        )
+
+    @command(
+        "schedule history",
+        "Recent configuration changes and runs (of one schedule or all)",
+        _name_option(required=False),
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def history(self, ctx: Context, name: str | None) -> None:
+        service = self.app.schedules
+        community_zone = ctx.community.timezone
+        if name:
+            schedule = await service.get(ctx.community.id, name)
+            runs = [(schedule.name, r) for r in await service.runs(schedule.id, limit=10)]
+            changes = await service.changes(ctx.community.id, schedule.name, limit=10)
+            title = f"History of {schedule.name}"
+        else:
+            runs = await service.community_runs(ctx.community.id, limit=10)
+            changes = await service.changes(ctx.community.id, limit=10)
+            title = "Schedule history"
+        run_lines = [f"- {n}: {describe_run(r, community_zone)}" for n, r in runs]
+        change_lines = [_describe_change(e, community_zone) for e in changes]
+        await ctx.reply(
+            Message(
+                title=title,
+                body=f"Times in {community_zone}, newest first.",
+                sections=(
+                    Section("Runs", "\n".join(run_lines) or "No runs yet."),
+                    Section("Changes", "\n".join(change_lines) or "No changes recorded."),
+                ),
+            )
+        )
+
+    # -- pause, resume, remove, run now ----------------------------------------------------
+
+    @command(
+        "schedule pause",
+        "Stop a schedule until resumed",
+        _name_option(),
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def pause(self, ctx: Context, name: str) -> None:
+        schedule = await self.app.schedules.get(ctx.community.id, name)
+        if schedule.paused:
+            await ctx.reply(f"**{schedule.name}** is already paused.")
+            return
+        await self.app.schedules.pause(schedule, actor=ctx.actor)
+        await ctx.reply(
+            Message(
+                body=f"Paused **{schedule.name}**. `/schedule resume {schedule.name}` restarts "
+                "it; posts skipped meanwhile are not sent later.",
+                tone=Tone.SUCCESS,
+            )
+        )
+
+    @command(
+        "schedule resume",
+        "Restart a paused schedule",
+        _name_option(),
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def resume(self, ctx: Context, name: str) -> None:
+        schedule = await self.app.schedules.get(ctx.community.id, name)
+        if not schedule.paused:
+            await ctx.reply(f"**{schedule.name}** is not paused.")
+            return
+        resumed = await self.app.schedules.resume(schedule, actor=ctx.actor)
+        nxt = self.app.schedules.next_run(resumed)
+        when = f" Next run: {_local(nxt, ctx.community.timezone)}." if nxt else ""
+        await ctx.reply(Message(body=f"Resumed **{schedule.name}**.{when}", tone=Tone.SUCCESS))
+
+    @command(
+        "schedule remove",
+        "Delete a schedule",
+        _name_option(),
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def remove(self, ctx: Context, name: str) -> None:
+        schedule = await self.app.schedules.get(ctx.community.id, name)
+        await self.app.schedules.remove(schedule, actor=ctx.actor)
+        await ctx.reply(Message(body=f"Removed **{schedule.name}**.", tone=Tone.SUCCESS))
+
+    @command(
+        "schedule run-now",
+        "Run a schedule once, right now (its regular times stay)",
+        _name_option(),
+        permission=Permission.MODERATOR,
+        private=True,
+    )
+    async def run_now(self, ctx: Context, name: str) -> None:
+        schedule = await self.app.schedules.get(ctx.community.id, name)
+        result = await self.app.schedules.run_now(schedule, actor=ctx.actor)
+        if result.status == "done":
+            body = f"Ran **{schedule.name}** now: {result.outcome}."
+            tone = Tone.SUCCESS
+        else:
+            body = f"**{schedule.name}** could not run: {result.outcome}."
+            tone = Tone.ERROR
+        await ctx.reply(Message(body=body, tone=tone))
+
+    # -- settings -------------------------------------------------------------------------
+
+    @command(
+        "settings timezone",
+        "Set the community's time zone (the default for new schedules)",
+        Option("zone", OptionType.TIMEZONE, "IANA zone, e.g. Europe/London", required=True),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/settings timezone Europe/London", "/settings timezone America/New_York"),
+        help="Existing schedules keep the zone they were set in; change one by scheduling it "
+        "again with the same name.",
+    )
+    async def timezone(self, ctx: Context, zone: str) -> None:
+        old = ctx.community.timezone
+        if old == zone:
+            await ctx.reply(f"The time zone is already {zone}.")
+            return
+        await self.app.communities.set_timezone(ctx.community.id, zone)
+        await self._audit(ctx, "settings.timezone", "settings:timezone", old, zone)
+        await ctx.reply(
+            Message(
+                body=f"Time zone set to **{zone}** (was {old}). New schedules use it by default.",
+                tone=Tone.SUCCESS,
+            )
+        )
+
+    @command(
+        "settings moderator-role",
+        "Give a role moderator rights (Discord), or take them away",
+        Option("role", OptionType.ROLE, "The role", required=True),
+        Option(
+            "action",
+            OptionType.STRING,
+            "add (default) or remove",
+            choices=(Choice("add", "add"), Choice("remove", "remove")),
+            default="add",
+        ),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/settings moderator-role @mods", "/settings moderator-role @mods remove"),
+    )
+    async def moderator_role(self, ctx: Context, role: RoleRef, action: str) -> None:
+        await self._grant(ctx, "role", role.id, role.name, str(role), action == "add")
+
+    @command(
+        "settings moderators add",
+        "Give a member moderator rights (Slack, console)",
+        Option("user", OptionType.USER, "The member", required=True),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/settings moderators add @ana",),
+    )
+    async def moderators_add(self, ctx: Context, user: UserRef) -> None:
+        await self._grant(ctx, "user", user.id, user.name, str(user), True)
+
+    @command(
+        "settings moderators remove",
+        "Take moderator rights from a member",
+        Option("user", OptionType.USER, "The member", required=True),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/settings moderators remove @ana",),
+    )
+    async def moderators_remove(self, ctx: Context, user: UserRef) -> None:
+        await self._grant(ctx, "user", user.id, user.name, str(user), False)
+
+    async def _grant(
+        self, ctx: Context, kind: str, ref_id: str, ref_name: str, label: str, add: bool
+    ) -> None:
+        communities = self.app.communities
+        before = await communities.moderator_grants(ctx.community.id)
+        if add:
+            changed = await communities.grant_moderator(
+                ctx.community.id, ModeratorGrant(kind, ref_id, ref_name)
+            )
+            done, same = f"{label} is now a moderator.", f"{label} is already a moderator."
+        else:
+            changed = await communities.revoke_moderator(ctx.community.id, kind, ref_id)
+            done = f"{label} is no longer a moderator."
+            same = f"{label} was not a configured moderator."
+            if kind == "user" and not changed:
+                same += " Platform admins (Manage Server, workspace admins) always are."
+        if not changed:
+            await ctx.reply(same)
+            return
+        after = await communities.moderator_grants(ctx.community.id)
+        action = f"settings.moderators.{'add' if add else 'remove'}"
+        await self._audit(
+            ctx, action, "settings:moderators", _grants_value(before), _grants_value(after)
+        )
+        await ctx.reply(Message(body=done, tone=Tone.SUCCESS))
+
+    async def _audit(self, ctx: Context, action: str, target: str, old: Any, new: Any) -> None:
+        await self.app.audit.record(
+            community_id=ctx.community.id,
+            actor_id=ctx.actor.user_id,
+            actor_name=ctx.actor.display_name,
+            action=action,
+            target=target,
+            old=old,
+            new=new,
+            at=self.app.clock.now(),
+        )
+
+
+def _grants_value(grants: list[ModeratorGrant]) -> list[str]:
+    return [f"{g.kind}:{g.ref_name}" for g in grants]
+
+
+def _view_section(view: ScheduleView, community_zone: str) -> Section:
+    s = view.schedule
+    what = KIND_LABELS.get(s.kind, s.kind)
+    where = f"#{s.channel_name}" if s.channel_name else "(no channel)"
+    lines = [f"{what} in {where}", f"When: {describe_when(s, community_zone)}"]
+    if "mix" in s.params:
+        lines.append(f"Problems: {format_mix(s.params['mix'])}")
+    if s.paused:
+        lines.append("Next run: none — **paused**")
+    elif view.next_run is not None:
+        lines.append(f"Next run: {_local(view.next_run, community_zone)}")
+    last = view.last_run
+    lines.append(f"Last run: {describe_run(last, community_zone) if last else 'never'}")
+    title = s.name + (" (paused)" if s.paused else "")
+    return Section(title, "\n".join(lines))
+
+
+def _describe_change(entry: AuditEntry, zone_name: str) -> str:
+    when = _local(entry.at, zone_name)
+    verb = entry.action.removeprefix("schedule.").replace("_", "-")
+    name = entry.target.removeprefix("schedule:")
+    detail = ""
+    if isinstance(entry.old_value, dict) and isinstance(entry.new_value, dict):
+        diffs = [
+            f"{k}: {entry.old_value.get(k)} → {v}"
+            for k, v in entry.new_value.items()
+            if entry.old_value.get(k) != v and k != "paused"
+        ]
+        detail = f" ({'; '.join(diffs)})" if diffs else ""
+    elif isinstance(entry.new_value, dict) and "recurrence" in entry.new_value:
+        detail = f" ({entry.new_value['recurrence']} {entry.new_value.get('timezone', '')})"
+    return f"- {when} {verb} {name} by @{entry.actor_name}{detail}"
