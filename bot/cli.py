@@ -51,6 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate settings and show what would run")
     check.set_defaults(handler=cmd_config_check)
+
+    slack = sub.add_parser("slack", help="Slack app set-up")
+    slack_sub = slack.add_subparsers(dest="slack_command", metavar="ACTION", required=True)
+    manifest = slack_sub.add_parser(
+        "manifest", help="print the Slack app manifest generated from the commands"
+    )
+    where = manifest.add_mutually_exclusive_group()
+    where.add_argument(
+        "--url",
+        metavar="URL",
+        help="public base URL of the bot's HTTP server (HTTP mode), e.g. https://bot.example.org",
+    )
+    where.add_argument("--socket", action="store_true", help="Socket Mode: no public URL needed")
+    manifest.add_argument("--name", default="mlebot", help="app and bot user name")
+    manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    manifest.set_defaults(handler=cmd_slack_manifest)
     return parser
 
 
@@ -129,6 +145,45 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     platforms = settings.platforms()
     print(f"  platforms: {', '.join(platforms) if platforms else 'none (console only)'}")
     asyncio.run(db.close())
+    return 0
+
+
+def cmd_slack_manifest(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from bot.adapters.slack.manifest import build_manifest
+    from bot.app import Application
+    from bot.loader import load_cog_classes
+
+    settings = _settings(args)
+    socket = args.socket or (args.url is None and settings.slack_app_token is not None)
+    if args.url is None and not socket:
+        print(
+            "Give --url https://your.host (the public address of the bot's HTTP server, for "
+            "HTTP mode) or --socket (Socket Mode, with SLACK_APP_TOKEN).",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    app = Application(settings)
+    for cls in load_cog_classes(settings.cogs, settings.disabled_cogs):
+        cog = cls(app)
+        for cmd in cog.commands():
+            app.registry.add(cmd)
+        for group, description in cog.groups.items():
+            app.registry.describe_group(group, description)
+    asyncio.run(app.db.close())
+    manifest = build_manifest(
+        app.registry,
+        request_url=None if socket else args.url,
+        name=args.name,
+        prefix=settings.slack_command_prefix,
+    )
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+    else:
+        print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
     return 0
 
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 
@@ -27,6 +28,7 @@ class Failure:
     status: int = 200
     error: str | None = None
     retry_after: float | None = None
+    html: bool = False  # answer like a proxy in trouble: an HTML page, not JSON
 
 
 @dataclass
@@ -40,6 +42,10 @@ class SlackMock:
     port: int = 0
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Socket Mode: messages the bot sent over the websocket (envelope acks), and the socket.
+    socket_replies: list[dict[str, Any]] = field(default_factory=list)
+    socket_tokens: list[str] = field(default_factory=list)
+    _socket: web.WebSocketResponse | None = None
 
     @property
     def url(self) -> str:
@@ -59,8 +65,9 @@ class SlackMock:
         status: int = 200,
         error: str | None = None,
         retry_after: float | None = None,
+        html: bool = False,
     ) -> None:
-        self.failures.setdefault(method, []).append(Failure(status, error, retry_after))
+        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, html))
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -79,6 +86,7 @@ class SlackMock:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_get("/socket", self._socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -86,6 +94,8 @@ class SlackMock:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -102,6 +112,24 @@ class SlackMock:
         target.append(Call(name, params, dict(request.headers)))
         self._changed.set()
 
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        self._changed.set()
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                self.socket_replies.append(json.loads(msg.data))
+                self._changed.set()
+        return ws
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to the connected bot."""
+        await self.wait_for(lambda: self._socket is not None)
+        assert self._socket is not None
+        await self._socket.send_json(envelope)
+
     async def _response(self, request: web.Request) -> web.Response:
         self._record(self.responses, request.match_info["key"], await request.json(), request)
         return web.Response(text="ok")
@@ -110,17 +138,25 @@ class SlackMock:
         method = request.match_info["method"]
         params = await self._params(request)
         self._record(self.calls, method, params, request)
+        if method == "apps.connections.open":
+            self.socket_tokens.append(request.headers.get("Authorization", ""))
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
             headers = {}
             if failure.retry_after is not None:
                 headers["Retry-After"] = str(failure.retry_after)
+            if failure.html:
+                return web.Response(
+                    status=failure.status, text="<html>Bad gateway</html>", content_type="text/html"
+                )
             body = {"ok": False, "error": failure.error or "ratelimited"}
             return web.json_response(body, status=failure.status, headers=headers)
         return web.json_response(self._answer(method, params))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "auth.test":
             return {
                 "ok": True,

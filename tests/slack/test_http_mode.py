@@ -198,3 +198,26 @@ async def test_without_response_url_replies_use_the_web_api(slack_bot: SlackBot)
     call = slack_bot.mock.calls_to("chat.postEphemeral")[0].params
     assert call["channel"] == "C100" and call["user"] == "U100"
     assert "again: mlops" in texts(call)
+
+
+async def test_uninstall_event_is_acknowledged(slack_bot: SlackBot) -> None:
+    event = {
+        "type": "event_callback",
+        "team_id": "T0001",
+        "api_app_id": "A1",
+        "event": {"type": "app_uninstalled"},
+        "event_id": "Ev1",
+        "event_time": 1700000000,
+    }
+    body = json.dumps(event).encode()
+    headers = {**sign(body, int(time.time())), "Content-Type": "application/json"}
+    async with slack_bot.session.post(slack_bot.events_url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+
+
+async def test_url_verification_challenge(slack_bot: SlackBot) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "abc", "token": "t"}).encode()
+    headers = {**sign(body, int(time.time())), "Content-Type": "application/json"}
+    async with slack_bot.session.post(slack_bot.events_url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["challenge"] == "abc"

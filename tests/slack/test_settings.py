@@ -36,10 +36,12 @@ def test_bad_slack_settings_name_the_variable(
         load_settings(None, **override)
 
 
-def test_http_mode_needs_the_http_server_and_the_signing_secret(settings: Settings) -> None:
-    s = load_settings(None, slack_bot_token="xoxb-1", slack_signing_secret="s")
+def test_http_mode_needs_the_http_server_and_socket_mode_does_not(settings: Settings) -> None:
+    def app(**values: str) -> Application:
+        s = load_settings(None, slack_bot_token="xoxb-1", **values)
+        return Application(s.model_copy(update={"database_url": settings.database_url}))
+
     with pytest.raises(SlackConfigError, match="HTTP_ENABLED"):
-        SlackAdapter(Application(s.model_copy(update={"database_url": settings.database_url})))
-    s = load_settings(None, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
-    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
-        SlackAdapter(Application(s.model_copy(update={"database_url": settings.database_url})))
+        SlackAdapter(app(slack_signing_secret="s"))
+    adapter = SlackAdapter(app(slack_app_token="xapp-1"))
+    assert adapter.socket_mode and not adapter.http_mode

@@ -5,7 +5,8 @@ One slash command per top-level command group (`/resource`, or `/ml-resource` wi
 arrive as `block_actions` and are routed to the cog action named in the button's value.
 
 HTTP mode: Slack posts to `/slack/events` on the bot's HTTP server; bolt verifies
-`X-Slack-Signature` and rejects timestamps older than five minutes (401).
+`X-Slack-Signature` and rejects timestamps older than five minutes (401). Socket Mode (with an
+app-level token): bolt's websocket client receives the same payloads, no public URL needed.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import identity
 from bot.adapters.slack.blocks import parse_button_value
-from bot.adapters.slack.naming import slash_commands
+from bot.adapters.slack.manifest import BOT_EVENTS
+from bot.adapters.slack.naming import EVENTS_PATH, slash_commands
 from bot.adapters.slack.responder import SlackResponder, payload
+from bot.adapters.slack.sender import SlackSender
 from bot.context import ActionInvocation, Invocation
 from bot.errors import UserError
 from bot.messages import Message, Tone
@@ -36,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 #: How long a slash command waits for its first reply to travel in the ack (Slack allows 3 s).
 ACK_WINDOW_SECONDS = 2.0
 STOP_GRACE_SECONDS = 10.0
@@ -49,7 +52,8 @@ class SlackConfigError(Exception):
 
 
 class SlackAdapter:
-    """Serves one Slack workspace through bolt (HTTP mode)."""
+    """Serves one Slack workspace through bolt: Socket Mode when `SLACK_APP_TOKEN` is set,
+    else HTTP mode (`/slack/events` on the bot's HTTP server, with `SLACK_SIGNING_SECRET`)."""
 
     platform = identity.PLATFORM
 
@@ -57,39 +61,67 @@ class SlackAdapter:
         settings = app.settings
         if settings.slack_bot_token is None:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set")
-        if settings.slack_signing_secret is None:
-            raise SlackConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode")
-        if app.http is None:
-            raise SlackConfigError(
-                "Slack HTTP mode needs the HTTP server: set HTTP_ENABLED=true (and HTTP_PORT)"
-            )
+        secret = settings.slack_signing_secret
+        self.app_token = (
+            settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        )
+        if self.app_token is None:
+            if secret is None:
+                raise SlackConfigError(
+                    "set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)"
+                )
+            if app.http is None:
+                raise SlackConfigError(
+                    "Slack HTTP mode needs the HTTP server: set HTTP_ENABLED=true (and HTTP_PORT)"
+                )
         self.app = app
         self.ack_window = ACK_WINDOW_SECONDS
-        self.client = client or AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-        )
+        token = settings.slack_bot_token.get_secret_value()
+        self.client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url)
         self.bolt = AsyncApp(
             client=self.client,
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            # Socket Mode requests are authenticated by the connection, not by a signature.
+            signing_secret=secret.get_secret_value() if secret else "",
+            request_verification_enabled=secret is not None,
             name="mlebot",
             logger=logging.getLogger("bot.adapters.slack.bolt"),
         )
         self.admins = identity.AdminCache(self.client, settings.slack_moderators)
+        #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
+        self.sender = SlackSender(token, base_url=settings.slack_api_url)
+        delivery = getattr(app, "delivery", None)  # present once the delivery engine is wired
+        if delivery is not None:
+            delivery.register_sender(self.platform, self.sender)
         self.prefix = settings.slack_command_prefix
+        self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = asyncio.Event()
         self._started = False
         self.bolt.command(re.compile(r"^/.+"))(self._on_command)
         self.bolt.action(re.compile(r".+"))(self._on_action)
-        app.http.add_route("POST", EVENTS_PATH, self._events)
+        for event in BOT_EVENTS:
+            self.bolt.event(event)(self._on_lifecycle_event)
+        # With a signing secret the events endpoint is served too (also next to Socket Mode).
+        self.http_mode = secret is not None and app.http is not None
+        if self.http_mode:
+            assert app.http is not None
+            app.http.add_route("POST", EVENTS_PATH, self._events)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.app_token is not None:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
         self._started = True
+        modes = [m for m, on in (("Socket Mode", self.socket_mode), ("HTTP", self.http_mode)) if on]
         log.info(
-            "Slack adapter ready (HTTP mode at %s): %s",
-            EVENTS_PATH,
+            "Slack adapter ready (%s): %s",
+            " + ".join(modes),
             ", ".join(slash_commands(self.app.registry, self.prefix)),
         )
 
@@ -107,6 +139,9 @@ class SlackAdapter:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()  # type: ignore[no-untyped-call]
         self._closed.set()
 
     def is_connected(self) -> bool:
@@ -200,6 +235,14 @@ class SlackAdapter:
             await self.app.dispatcher.dispatch_action(invocation, responder)
 
         await self._track(run())
+
+    async def _on_lifecycle_event(self, body: Mapping[str, Any]) -> None:
+        event = body.get("event") or {}
+        log.warning(
+            "Slack says %s for team %s: the bot can no longer act there until reinstalled",
+            event.get("type"),
+            body.get("team_id"),
+        )
 
 
 def _warning(body: str) -> Message:

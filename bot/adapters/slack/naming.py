@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.commands import CommandRegistry
 
 MAX_SLASH_NAME = 32
+#: Where Slack posts commands, button clicks and events in HTTP mode.
+EVENTS_PATH = "/slack/events"
 
 
 def slash_name(group: str, prefix: str = "") -> str:
