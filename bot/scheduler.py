@@ -60,6 +60,8 @@ SYNC_SECONDS = 60
 LATE_AFTER = timedelta(minutes=5)
 #: RUNNING claims older than this at start belong to a process that died mid-run.
 STALE_CLAIM = timedelta(minutes=30)
+#: How long `stop()` waits for runs in progress.
+STOP_TIMEOUT = 30.0
 #: At most this many missed slots are recorded per schedule in one catch-up.
 MAX_MISSED_RECORDED = 50
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -99,6 +101,38 @@ class ScheduleView:
     last_run: ScheduleRun | None
 
 
+@dataclass(frozen=True, slots=True)
+class DuePlan:
+    """What to do about the slots of one schedule that are due: run one, record the rest."""
+
+    run: datetime | None
+    late: bool
+    missed: list[datetime]
+
+
+def plan_due(
+    rule: Rule,
+    zone_name: str,
+    baseline: datetime,
+    now: datetime,
+    grace: timedelta,
+    *,
+    max_missed: int = MAX_MISSED_RECORDED,
+) -> DuePlan:
+    """Slots in (baseline, now]: the latest runs if at most `grace` old (late when more than
+    `LATE_AFTER` old); every other one is missed (only the latest `max_missed` are returned)."""
+    if baseline >= now:
+        return DuePlan(None, False, [])
+    due = previous_fires(rule, zone_name, baseline, now, limit=max_missed + 1)
+    if not due:
+        return DuePlan(None, False, [])
+    latest = due[-1]
+    if now - latest > grace:
+        return DuePlan(None, False, due[-max_missed:] if max_missed else [])
+    missed = due[:-1][-max_missed:] if max_missed else []
+    return DuePlan(latest, now - latest > LATE_AFTER, missed)
+
+
 def run_key(schedule_id: int, scheduled_for: datetime) -> str:
     """The outbox key of one slot's deliveries (stable, unique per slot)."""
     return f"schedule:{schedule_id}:{scheduled_for.astimezone(UTC).isoformat()}"
@@ -133,6 +167,7 @@ class ScheduleService:
         self._scheduler: AsyncIOScheduler | None = None
         self._armed: dict[int, tuple[datetime, datetime]] = {}  # id -> (slot, updated_at)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     @property
     def grace(self) -> timedelta:
@@ -161,10 +196,17 @@ class ScheduleService:
         await self.sync()
 
     async def stop(self) -> None:
+        """Stop the timers and let runs in progress finish (up to `STOP_TIMEOUT` seconds)."""
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no new timers; shutting down would cancel the running ones
         self._armed.clear()
+        if self._inflight:
+            _, pending = await asyncio.wait(set(self._inflight), timeout=STOP_TIMEOUT)
+            if pending:
+                log.warning("%d schedule run(s) still busy at stop", len(pending))
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
 
     async def sync(self) -> None:
         """Re-derive every timer from the database (only changed ones are touched)."""
@@ -215,10 +257,18 @@ class ScheduleService:
             scheduler.remove_job(_job_id(schedule_id))
 
     async def _on_timer(self, schedule_id: int) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
         try:
             await self.run_due([schedule_id])
         except Exception:
             log.exception("schedule %d: timer run failed", schedule_id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+        if self._scheduler is None:
+            return  # stopping: do not re-arm
         schedule = await self.repo.find(schedule_id)
         if schedule is None:
             self._disarm(schedule_id)
@@ -498,20 +548,10 @@ class ScheduleService:
             baseline = max(schedule.active_since, last) if last else schedule.active_since
             if baseline >= now:
                 return []
-            due = previous_fires(
-                parse_rule(schedule.recurrence),
-                schedule.timezone,
-                baseline,
-                now,
-                limit=MAX_MISSED_RECORDED + 1,
+            plan = plan_due(
+                parse_rule(schedule.recurrence), schedule.timezone, baseline, now, self.grace
             )
-            if not due:
-                return []
-            latest = due[-1]
-            missed = due[:-1]
-            run_latest = now - latest <= self.grace
-            if not run_latest:
-                missed = due
+            missed = plan.missed
             if missed:
                 count = await self.repo.record_missed(
                     schedule.id, missed, claimed_by=self.instance_id, now=now
@@ -523,9 +563,9 @@ class ScheduleService:
                         schedule.name,
                         count,
                     )
-            if not run_latest:
+            if plan.run is None:
                 return []
-            return [await self._run_slot(schedule, latest, late=now - latest > LATE_AFTER)]
+            return [await self._run_slot(schedule, plan.run, late=plan.late)]
 
     async def _run_slot(
         self, schedule: Schedule, slot: datetime, *, late: bool, manual: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,12 +20,21 @@ class PostCog(Cog):
 
     name = "testpost"
     calls: list[RunContext] = []
+    #: `test.slow` waits for this before posting (set it in the test).
+    release: asyncio.Event | None = None
 
     def jobs(self) -> list[JobKind]:
         return [
             JobKind("test.post", "Posts one test message", self._post),
             JobKind("test.fail", "Always fails", self._fail),
+            JobKind("test.slow", "Posts once released", self._slow),
         ]
+
+    async def _slow(self, ctx: RunContext) -> list[Delivery]:
+        release = type(self).release
+        assert release is not None
+        await release.wait()
+        return await self._post(ctx)
 
     async def _post(self, ctx: RunContext) -> list[Delivery]:
         type(self).calls.append(ctx)

@@ -380,8 +380,9 @@ async def test_the_timer_fires_the_slot_without_anyone_calling_run_due(
     app = await make_app([PostCog])
     schedule = await weekly(app)
     clock.set(utc(1, 5, 9, 0))
-    for _ in range(250):
-        if PostCog.calls and app.schedules._armed.get(schedule.id):
+    next_week = utc(1, 12, 9, 0)
+    for _ in range(250):  # until the run finished and the timer was re-armed
+        if app.schedules._armed.get(schedule.id, (None,))[0] == next_week:
             break
         await asyncio.sleep(0.02)
     assert len(PostCog.calls) == 1
@@ -399,3 +400,23 @@ async def test_a_timer_that_fires_before_the_slot_rearms_for_the_same_slot(
     assert PostCog.calls == []
     assert app.schedules._armed[schedule.id][0] == utc(1, 5, 9, 0)
     assert await run_rows(app) == []
+
+
+async def test_stop_waits_for_a_run_in_progress(make_app, clock: ManualClock) -> None:
+    PostCog.release = asyncio.Event()
+    clock.set(utc(1, 5, 9, 0) - timedelta(milliseconds=200))
+    app = await make_app([PostCog])
+    await weekly(app, kind="test.slow")
+    clock.set(utc(1, 5, 9, 0))
+    for _ in range(250):  # until the timer has claimed the slot
+        if await run_rows(app):
+            break
+        await asyncio.sleep(0.02)
+    stopping = asyncio.create_task(app.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()
+    PostCog.release.set()
+    await stopping
+    again = await make_app([PostCog])
+    assert [r["status"] for r in await run_rows(again)] == ["done"]
+    assert len(await outbox_rows(again)) == 1
