@@ -55,8 +55,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic("python", "Python", ("py",)),
     Topic("production-code", "Production code", ("clean code", "software engineering", "swe")),
     Topic("testing", "Testing", ("tests", "unit tests", "unit testing")),
-    Topic("code-review", "Code review", ("code reviews", "reviews")),
-    Topic("git", "Git", ("version control", "github")),
+    Topic("code-review", "Code review", ("code reviews",)),
+    Topic("git", "Git", ("version control",)),
     Topic("command-line", "Command line", ("cli", "shell", "bash", "terminal", "linux")),
     Topic(
         "dsa",
