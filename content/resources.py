@@ -115,7 +115,7 @@ def normalize_url(url: str) -> str:
     """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").rstrip(".")
-    if host.startswith("www."):
+    if host.startswith("www.") and "." in host[4:]:
         host = host[4:]
     try:
         port = parts.port

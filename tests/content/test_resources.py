@@ -206,3 +206,5 @@ def test_normalised_url_keeps_what_matters() -> None:
         "https://example.org/a?id=2"
     )
     assert normalize_url("https://example.org:8443/") == "example.org:8443"
+    assert normalize_url("https://www.org/") == "www.org"
+    assert normalize_url("https://www.www.org/") == "www.org"
