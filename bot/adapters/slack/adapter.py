@@ -144,6 +144,11 @@ class SlackAdapter:
             await socket.close_async()  # type: ignore[no-untyped-call]
         self._closed.set()
 
+    async def idle(self) -> None:
+        """Return once every command and click taken so far has been fully answered."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     def is_connected(self) -> bool:
         return self._started
 
