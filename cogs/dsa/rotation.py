@@ -1,0 +1,199 @@
+"""Which problem a community gets next, and which one a member is offered: pure functions.
+
+**Community rotation.** The problems passing the community's filter (patterns, premium) are
+dealt in *cycles*. A cycle's order is fixed by the community's seed and the cycle number: each
+difficulty's problems are shuffled with a seeded RNG, then interleaved by smooth weighted
+round-robin following the difficulty mix (`easy:1,medium:2,hard:1` gives two medium, one easy
+and one hard problem in every four days, spread out). The next problem is the first of the order
+not yet used in the current cycle, so nothing repeats until every eligible problem was posted;
+then the next cycle starts with a fresh order. Changing the filter mid-cycle keeps what was
+used: the new order simply skips it.
+
+**Member picks.** A member is offered a problem they have not solved (and, while others remain,
+not skipped), from the pattern they have practised least, chosen by a seed (member and day) so
+the same day gives the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from content.problems import DIFFICULTIES, PATTERNS, Problem
+
+DEFAULT_MIX: Mapping[str, int] = {"easy": 1, "medium": 2, "hard": 1}
+MAX_WEIGHT = 10
+MIX_FORMS = (
+    "`mixed` (easy:1,medium:2,hard:1), one difficulty such as `medium`, a list such as "
+    "`easy,medium`, or weights such as `easy:1,medium:3,hard:1` (0-10 each)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RotationConfig:
+    """What a community's problem of the day draws from (moderators set it)."""
+
+    mix: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    patterns: frozenset[str] = frozenset()  # empty: every pattern
+    include_premium: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.mix) - set(DIFFICULTIES)
+        if unknown:
+            raise ValueError(f"unknown difficulty {sorted(unknown)[0]!r}")
+        if any(not 0 <= w <= MAX_WEIGHT for w in self.mix.values()):
+            raise ValueError(f"difficulty weights must be 0-{MAX_WEIGHT}")
+        if not any(self.mix.values()):
+            raise ValueError("at least one difficulty needs a weight above 0")
+        bad = self.patterns - set(PATTERNS)
+        if bad:
+            raise ValueError(f"unknown pattern {sorted(bad)[0]!r}")
+
+    @property
+    def difficulties(self) -> frozenset[str]:
+        return frozenset(d for d, w in self.mix.items() if w > 0)
+
+    def eligible(self, problems: Sequence[Problem]) -> list[Problem]:
+        return [
+            p
+            for p in problems
+            if self.mix.get(p.difficulty, 0) > 0
+            and (not self.patterns or p.pattern in self.patterns)
+            and (self.include_premium or not p.premium)
+        ]
+
+    def describe_mix(self) -> str:
+        return ", ".join(f"{d}:{self.mix[d]}" for d in DIFFICULTIES if self.mix.get(d, 0) > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    problem: Problem
+    cycle: int
+
+
+class NothingToPick(ValueError):
+    """The filter leaves no problem at all."""
+
+
+def parse_mix(raw: str) -> dict[str, int]:
+    """Parse a difficulty mix; raises ValueError naming the accepted forms."""
+    value = raw.strip().lower().replace(" ", "")
+    if value in {"mixed", "default", "any", "all"}:
+        return dict(DEFAULT_MIX)
+    mix: dict[str, int] = {}
+    for part in filter(None, value.split(",")):
+        name, sep, weight_text = part.partition(":")
+        if name not in DIFFICULTIES or name in mix:
+            raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
+        if not sep:
+            mix[name] = 1
+            continue
+        if not weight_text.isdigit() or int(weight_text) > MAX_WEIGHT:
+            raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
+        mix[name] = int(weight_text)
+    if not any(mix.values()):
+        raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
+    return mix
+
+
+def parse_patterns(raw: str) -> frozenset[str]:
+    """Parse a comma-separated list of pattern ids (`all` means every pattern: empty set)."""
+    value = raw.strip().lower().replace(" ", "")
+    if value in {"", "all", "any"}:
+        return frozenset()
+    found = set()
+    for part in filter(None, value.split(",")):
+        if part not in PATTERNS:
+            raise ValueError(
+                f"{part!r} is not a pattern; use `all` or a comma-separated list of: "
+                + ", ".join(PATTERNS)
+            )
+        found.add(part)
+    return frozenset(found)
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def cycle_order(
+    problems: Sequence[Problem], config: RotationConfig, seed: str, cycle: int
+) -> list[Problem]:
+    """Every eligible problem once, in the order cycle `cycle` of community `seed` posts them."""
+    eligible = config.eligible(problems)
+    buckets: dict[str, list[Problem]] = {}
+    for difficulty in DIFFICULTIES:
+        bucket = sorted((p for p in eligible if p.difficulty == difficulty), key=lambda p: p.id)
+        _rng(seed, cycle, difficulty).shuffle(bucket)
+        if bucket:
+            buckets[difficulty] = bucket
+    credit = dict.fromkeys(buckets, 0)
+    order: list[Problem] = []
+    while buckets:
+        total = sum(config.mix[d] for d in buckets)
+        for d in buckets:
+            credit[d] += config.mix[d]
+        # Highest credit wins; ties go to the easier difficulty (DIFFICULTIES order).
+        chosen = max(buckets, key=lambda d: (credit[d], -DIFFICULTIES.index(d)))
+        credit[chosen] -= total
+        order.append(buckets[chosen].pop(0))
+        if not buckets[chosen]:
+            del buckets[chosen]
+            del credit[chosen]
+    return order
+
+
+def next_pick(
+    problems: Sequence[Problem],
+    config: RotationConfig,
+    *,
+    seed: str,
+    cycle: int,
+    used: Collection[str],
+    previous: str | None = None,
+) -> Pick:
+    """The community's next problem given the current cycle and the ids it already used."""
+    for problem in cycle_order(problems, config, seed, cycle):
+        if problem.id not in used:
+            return Pick(problem, cycle)
+    fresh = cycle_order(problems, config, seed, cycle + 1)
+    if not fresh:
+        raise NothingToPick("no problem matches the community's DSA settings")
+    # Never the same problem two days running across a cycle boundary.
+    first = next((p for p in fresh if p.id != previous), fresh[0])
+    return Pick(first, cycle + 1)
+
+
+def pick_for_member(
+    problems: Sequence[Problem],
+    *,
+    solved: Collection[str],
+    skipped: Collection[str] = (),
+    difficulties: Collection[str] = (),
+    patterns: Collection[str] = (),
+    include_premium: bool = True,
+    seed: str,
+) -> Problem | None:
+    """A problem for one member: unsolved, not skipped while others remain, least-practised
+    pattern first. None when they solved everything their filter allows."""
+    pool = [
+        p
+        for p in problems
+        if p.id not in solved
+        and (not difficulties or p.difficulty in difficulties)
+        and (not patterns or p.pattern in patterns)
+        and (include_premium or not p.premium)
+    ]
+    if not pool:
+        return None
+    fresh = [p for p in pool if p.id not in skipped] or pool
+    by_id = {p.id: p for p in problems}
+    practised = Counter(by_id[s].pattern for s in solved if s in by_id)
+    least = min(practised[p.pattern] for p in fresh)
+    candidates = sorted((p for p in fresh if practised[p.pattern] == least), key=lambda p: p.id)
+    return candidates[_rng(seed).randrange(len(candidates))]

@@ -1,0 +1,246 @@
+"""The DSA problem set: curated LeetCode problems in `content/problems.yaml`, validated on load.
+
+```yaml
+- id: two-sum                      # the LeetCode slug
+  title: "Two Sum"
+  url: https://leetcode.com/problems/two-sum/
+  difficulty: easy                 # easy | medium | hard
+  pattern: arrays-hashing          # one of PATTERNS
+  premium: false                   # true when LeetCode shows it to subscribers only
+  hint: >-
+    A nudge in our own words that does not give the solution away.
+```
+
+Every entry is checked; a problem raises `ContentError` naming the entry and the field. The URL
+must be the problem's real address, `https://leetcode.com/problems/<id>/`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from content import ContentError, content_path
+
+PROBLEMS_FILE = content_path("problems.yaml")
+
+#: The standard interview patterns, in study order, with their display names.
+PATTERNS: dict[str, str] = {
+    "arrays-hashing": "Arrays & hashing",
+    "two-pointers": "Two pointers",
+    "sliding-window": "Sliding window",
+    "stack": "Stack",
+    "binary-search": "Binary search",
+    "linked-list": "Linked list",
+    "trees": "Trees",
+    "tries": "Tries",
+    "heap": "Heap / priority queue",
+    "backtracking": "Backtracking",
+    "graphs": "Graphs",
+    "advanced-graphs": "Advanced graphs",
+    "dp-1d": "1-D dynamic programming",
+    "dp-2d": "2-D dynamic programming",
+    "greedy": "Greedy",
+    "intervals": "Intervals",
+    "math-geometry": "Math & geometry",
+    "bit-manipulation": "Bit manipulation",
+}
+
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL = re.compile(r"^https://leetcode\.com/problems/([a-z0-9]+(?:-[a-z0-9]+)*)/$")
+MAX_TITLE = 100
+MIN_HINT, MAX_HINT = 30, 300
+
+_FIELDS = ("id", "title", "url", "difficulty", "pattern", "premium", "hint")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One practice problem."""
+
+    id: str
+    title: str
+    url: str
+    difficulty: str
+    pattern: str
+    premium: bool
+    hint: str
+
+    @property
+    def pattern_name(self) -> str:
+        return PATTERNS[self.pattern]
+
+    def label(self) -> str:
+        """`Two Sum (easy, Arrays & hashing)`."""
+        return f"{self.title} ({self.difficulty}, {self.pattern_name})"
+
+
+class ProblemSet:
+    """Every problem, in file order, with lookups by id and by what a person types."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self._by_id = {p.id: p for p in self.problems}
+        self._by_title = {p.title.casefold(): p for p in self.problems}
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __contains__(self, problem_id: object) -> bool:
+        return problem_id in self._by_id
+
+    def get(self, problem_id: str) -> Problem | None:
+        return self._by_id.get(problem_id)
+
+    def find(self, typed: str) -> Problem | None:
+        """A problem by id, title (any case) or LeetCode URL; None when nothing matches."""
+        value = typed.strip()
+        m = re.match(r"^(?:https?://)?(?:www\.)?leetcode\.com/problems/([a-z0-9-]+)", value)
+        if m:
+            value = m.group(1)
+        return self._by_id.get(value.lower()) or self._by_title.get(value.casefold())
+
+    def search(self, typed: str, limit: int = 25) -> list[Problem]:
+        """Problems whose id or title contains what was typed (prefix matches first)."""
+        needle = typed.strip().casefold()
+        starts = [p for p in self.problems if p.title.casefold().startswith(needle)]
+        contains = [
+            p
+            for p in self.problems
+            if p not in starts and (needle in p.title.casefold() or needle in p.id)
+        ]
+        return (starts + contains)[:limit]
+
+    def matching(
+        self,
+        *,
+        difficulties: Collection[str] = (),
+        patterns: Collection[str] = (),
+        include_premium: bool = True,
+    ) -> list[Problem]:
+        """The problems passing a filter; an empty collection means "any"."""
+        return [
+            p
+            for p in self.problems
+            if (not difficulties or p.difficulty in difficulties)
+            and (not patterns or p.pattern in patterns)
+            and (include_premium or not p.premium)
+        ]
+
+
+def parse_problems(raw: Any, file: str | Path = PROBLEMS_FILE) -> ProblemSet:
+    """Validate the parsed YAML of a problems file."""
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(file, "top level", "must be a non-empty list of problems")
+    problems: list[Problem] = []
+    seen_ids: dict[str, int] = {}
+    seen_titles: dict[str, int] = {}
+    for index, entry in enumerate(raw, start=1):
+        problem = _parse_entry(entry, index, file)
+        where = f"problem {index} ({problem.id})"
+        if problem.id in seen_ids:
+            raise ContentError(file, f"{where}: id", f"duplicates problem {seen_ids[problem.id]}")
+        folded = problem.title.casefold()
+        if folded in seen_titles:
+            raise ContentError(file, f"{where}: title", f"duplicates problem {seen_titles[folded]}")
+        seen_ids[problem.id] = index
+        seen_titles[folded] = index
+        problems.append(problem)
+    return ProblemSet(problems)
+
+
+def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
+    where = f"problem {index}"
+    if not isinstance(entry, dict):
+        raise ContentError(file, where, "must be a mapping of id, title, url, ...")
+    if isinstance(entry.get("id"), str):
+        where = f"problem {index} ({entry['id']})"
+    unknown = sorted(set(map(str, entry)) - set(_FIELDS))
+    if unknown:
+        raise ContentError(
+            file, f"{where}: {unknown[0]}", f"unknown field; allowed: {', '.join(_FIELDS)}"
+        )
+    for name in _FIELDS:
+        if name not in entry:
+            raise ContentError(file, f"{where}: {name}", "is missing")
+
+    def text(name: str) -> str:
+        value = entry[name]
+        if not isinstance(value, str) or not value.strip():
+            raise ContentError(file, f"{where}: {name}", "must be a non-empty string")
+        return " ".join(value.split())
+
+    pid = text("id")
+    if not SLUG.match(pid):
+        raise ContentError(
+            file, f"{where}: id", "must be the LeetCode slug (lowercase words joined by -)"
+        )
+    title = text("title")
+    if len(title) > MAX_TITLE:
+        raise ContentError(file, f"{where}: title", f"is longer than {MAX_TITLE} characters")
+    url = text("url")
+    m = URL.match(url)
+    if m is None:
+        raise ContentError(
+            file, f"{where}: url", "must look like https://leetcode.com/problems/<slug>/"
+        )
+    if m.group(1) != pid:
+        raise ContentError(
+            file, f"{where}: url", f"names {m.group(1)!r} but the id is {pid!r}; they must agree"
+        )
+    difficulty = text("difficulty").lower()
+    if difficulty not in DIFFICULTIES:
+        raise ContentError(
+            file, f"{where}: difficulty", f"{difficulty!r} is not one of {', '.join(DIFFICULTIES)}"
+        )
+    pattern = text("pattern").lower()
+    if pattern not in PATTERNS:
+        raise ContentError(
+            file, f"{where}: pattern", f"{pattern!r} is not one of {', '.join(PATTERNS)}"
+        )
+    premium = entry["premium"]
+    if not isinstance(premium, bool):
+        raise ContentError(file, f"{where}: premium", "must be true or false")
+    hint = text("hint")
+    if not MIN_HINT <= len(hint) <= MAX_HINT:
+        raise ContentError(
+            file, f"{where}: hint", f"must be {MIN_HINT}-{MAX_HINT} characters, not {len(hint)}"
+        )
+    return Problem(
+        id=pid,
+        title=title,
+        url=url,
+        difficulty=difficulty,
+        pattern=pattern,
+        premium=premium,
+        hint=hint,
+    )
+
+
+def load_problems(path: Path | None = None) -> ProblemSet:
+    """Read and validate a problems file (the shipped one by default)."""
+    file = path or PROBLEMS_FILE
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError(file, "file", f"cannot be read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(file, "file", f"is not valid YAML: {exc}") from None
+    return parse_problems(raw, file)
+
+
+@functools.cache
+def problem_set() -> ProblemSet:
+    """The shipped problem set, loaded and validated once per process."""
+    return load_problems()

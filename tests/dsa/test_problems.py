@@ -1,0 +1,103 @@
+"""The shipped problem set and the loader's validation errors."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from content import ContentError
+from content.problems import DIFFICULTIES, PATTERNS, load_problems, parse_problems, problem_set
+
+VALID: dict[str, Any] = {
+    "id": "two-sum",
+    "title": "Two Sum",
+    "url": "https://leetcode.com/problems/two-sum/",
+    "difficulty": "easy",
+    "pattern": "arrays-hashing",
+    "premium": False,
+    "hint": "Each number implies one partner value; how do you find it in constant time?",
+}
+
+
+def test_shipped_set_is_large_and_covers_every_pattern_and_difficulty() -> None:
+    problems = problem_set()
+    assert len(problems) >= 150
+    by_pattern = Counter(p.pattern for p in problems)
+    assert set(by_pattern) == set(PATTERNS)
+    assert min(by_pattern.values()) >= 3
+    assert set(Counter(p.difficulty for p in problems)) == set(DIFFICULTIES)
+    for p in problems:
+        assert p.url == f"https://leetcode.com/problems/{p.id}/"
+
+
+def test_lookups_by_id_title_and_url() -> None:
+    problems = problem_set()
+    assert problems.find("two-sum") is problems.get("two-sum")
+    assert problems.find("  TWO SUM ") is problems.get("two-sum")
+    assert problems.find("https://leetcode.com/problems/two-sum/description/") is problems.get(
+        "two-sum"
+    )
+    assert problems.find("no such problem") is None
+    assert problems.search("two sum")[0].id == "two-sum"
+    found = [p.id for p in problems.search("two sum")]
+    assert found[:2] == ["two-sum", "two-sum-ii-input-array-is-sorted"]
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "problem"),
+    [
+        ({"url": "https://leetcode.com/problems/three-sum/"}, "url", "id is 'two-sum'"),
+        ({"url": "https://example.com/problems/two-sum/"}, "url", "leetcode.com/problems"),
+        ({"url": "https://leetcode.com/problems/two-sum"}, "url", "leetcode.com/problems"),
+        ({"difficulty": "tricky"}, "difficulty", "easy, medium, hard"),
+        ({"pattern": "magic"}, "pattern", "not one of"),
+        ({"premium": "no"}, "premium", "true or false"),
+        ({"hint": "short"}, "hint", "characters"),
+        ({"title": ""}, "title", "non-empty"),
+        ({"id": "Two Sum"}, "id", "slug"),
+        ({"extra": 1}, "extra", "unknown field"),
+    ],
+)
+def test_invalid_entry_names_the_entry_and_field(
+    change: dict[str, Any], where: str, problem: str
+) -> None:
+    bad = {**VALID, **change}
+    with pytest.raises(ContentError) as err:
+        parse_problems([bad], "problems.yaml")
+    message = str(err.value)
+    assert message.startswith("problems.yaml: problem 1")
+    assert f": {where}:" in message
+    assert problem in message
+
+
+def test_missing_field_and_duplicates() -> None:
+    missing = {k: v for k, v in VALID.items() if k != "hint"}
+    with pytest.raises(ContentError, match=r"problem 1 \(two-sum\): hint: is missing"):
+        parse_problems([missing])
+    with pytest.raises(ContentError, match=r"problem 2 \(two-sum\): id: duplicates problem 1"):
+        parse_problems([VALID, copy.deepcopy(VALID)])
+    other = {
+        **VALID,
+        "id": "two-sum-ii",
+        "url": "https://leetcode.com/problems/two-sum-ii/",
+        "title": "two sum",
+    }
+    with pytest.raises(ContentError, match="title: duplicates problem 1"):
+        parse_problems([VALID, other])
+    with pytest.raises(ContentError, match="top level"):
+        parse_problems({"id": "x"})
+
+
+def test_bad_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("- id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"broken\.yaml: file: is not valid YAML"):
+        load_problems(path)
+    path.write_text(yaml.safe_dump([{**VALID, "difficulty": "hard-ish"}]), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"broken.yaml: problem 1 \(two-sum\): difficulty"):
+        load_problems(path)
