@@ -60,6 +60,8 @@ SYNC_SECONDS = 60
 LATE_AFTER = timedelta(minutes=5)
 #: RUNNING claims older than this at start belong to a process that died mid-run.
 STALE_CLAIM = timedelta(minutes=30)
+#: A timer whose run failed (e.g. database unreachable) tries again after this long.
+RETRY_AFTER = timedelta(seconds=30)
 #: How long `stop()` waits for runs in progress.
 STOP_TIMEOUT = 30.0
 #: At most this many missed slots are recorded per schedule in one catch-up.
@@ -168,6 +170,8 @@ class ScheduleService:
         self._armed: dict[int, tuple[datetime, datetime]] = {}  # id -> (slot, updated_at)
         self._locks: dict[int, asyncio.Lock] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._retrying: set[int] = set()  # timers waiting to retry a failed run
+        self.retry_after = RETRY_AFTER
 
     @property
     def grace(self) -> timedelta:
@@ -201,6 +205,7 @@ class ScheduleService:
         if scheduler is not None and scheduler.running:
             scheduler.pause()  # no new timers; shutting down would cancel the running ones
         self._armed.clear()
+        self._retrying.clear()
         if self._inflight:
             _, pending = await asyncio.wait(set(self._inflight), timeout=STOP_TIMEOUT)
             if pending:
@@ -222,29 +227,45 @@ class ScheduleService:
             self._arm(schedule)
 
     def _arm(self, schedule: Schedule, *, force: bool = False) -> None:
-        """(Re)arm the timer of one schedule for its next slot; disarm it when paused."""
+        """(Re)arm the timer of one schedule for its next slot; disarm it when paused.
+
+        Without `force` (periodic sync) a timer is left alone when nothing changed, when it is
+        retrying, or when its slot is due but not yet handled: re-arming then would skip it.
+        """
         if schedule.paused:
             self._disarm(schedule.id)
             return
-        slot = self.next_run(schedule)
+        now = self.app.clock.now()
+        armed = self._armed.get(schedule.id)
+        if not force and armed is not None and armed[1] == schedule.updated_at:
+            if schedule.id in self._retrying:
+                return
+            if armed[0] <= now:
+                if self._scheduler is not None and not self._scheduler.get_job(
+                    _job_id(schedule.id)
+                ):
+                    self._add_timer(schedule.id, timedelta(0))  # lost timer: handle it now
+                return
+        slot = self.next_run(schedule, after=now)
         if slot is None:
             self._disarm(schedule.id)
             return
-        armed = self._armed.get(schedule.id)
         if not force and armed == (slot, schedule.updated_at):
             return
         self._armed[schedule.id] = (slot, schedule.updated_at)
-        scheduler = self._scheduler
-        if scheduler is None:
-            return
+        self._retrying.discard(schedule.id)
         # Timers run on the real clock; the slot is in the app clock's time (equal in
         # production, a test clock otherwise), so wait the difference.
-        delay = max(timedelta(0), slot - self.app.clock.now())
-        scheduler.add_job(
+        self._add_timer(schedule.id, max(timedelta(0), slot - now))
+
+    def _add_timer(self, schedule_id: int, delay: timedelta) -> None:
+        if self._scheduler is None:
+            return
+        self._scheduler.add_job(
             self._on_timer,
             DateTrigger(run_date=datetime.now(UTC) + delay, timezone=UTC),
-            args=[schedule.id],
-            id=_job_id(schedule.id),
+            args=[schedule_id],
+            id=_job_id(schedule_id),
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
@@ -252,6 +273,7 @@ class ScheduleService:
 
     def _disarm(self, schedule_id: int) -> None:
         self._armed.pop(schedule_id, None)
+        self._retrying.discard(schedule_id)
         scheduler = self._scheduler
         if scheduler is not None and scheduler.get_job(_job_id(schedule_id)) is not None:
             scheduler.remove_job(_job_id(schedule_id))
@@ -260,16 +282,27 @@ class ScheduleService:
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
+        failed = False
         try:
-            await self.run_due([schedule_id])
+            schedule = await self.repo.find(schedule_id)
+            if schedule is not None and not schedule.paused:
+                await self._run_due_one(schedule)
         except Exception:
-            log.exception("schedule %d: timer run failed", schedule_id)
+            log.exception("schedule %d: timer run failed; retrying shortly", schedule_id)
+            failed = True
         finally:
             if task is not None:
                 self._inflight.discard(task)
         if self._scheduler is None:
             return  # stopping: do not re-arm
-        schedule = await self.repo.find(schedule_id)
+        if failed:
+            # E.g. the database was unreachable: try the same slot again (the claim keeps it
+            # from running twice; the grace window bounds how late it can be).
+            self._retrying.add(schedule_id)
+            self._add_timer(schedule_id, self.retry_after)
+            return
+        self._retrying.discard(schedule_id)
+        schedule = await self.repo.find(schedule_id)  # it may have changed during the run
         if schedule is None:
             self._disarm(schedule_id)
         else:

@@ -420,3 +420,33 @@ async def test_stop_waits_for_a_run_in_progress(make_app, clock: ManualClock) ->
     again = await make_app([PostCog])
     assert [r["status"] for r in await run_rows(again)] == ["done"]
     assert len(await outbox_rows(again)) == 1
+
+
+async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
+    make_app, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(utc(1, 5, 9, 0) - timedelta(milliseconds=200))
+    app = await make_app([PostCog])
+    service = app.schedules
+    service.retry_after = timedelta(milliseconds=100)
+    real_claim = service.repo.claim
+    failures = [RuntimeError("database unreachable")]
+
+    async def flaky_claim(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(service.repo, "claim", flaky_claim)
+    schedule = await weekly(app)
+    clock.set(utc(1, 5, 9, 0))
+    await service.sync()  # a periodic sync meanwhile must not skip the slot
+    next_week = utc(1, 12, 9, 0)
+    for _ in range(250):
+        if service._armed.get(schedule.id, (None,))[0] == next_week:
+            break
+        await asyncio.sleep(0.02)
+        await service.sync()
+    assert failures == []
+    assert [r["status"] for r in await run_rows(app)] == ["done"]
+    assert len(PostCog.calls) == 1
