@@ -10,6 +10,7 @@ from bot.adapters.base import Adapter
 from bot.clock import Clock, SystemClock
 from bot.cog import Cog
 from bot.commands import CommandRegistry
+from bot.delivery.engine import DeliveryEngine
 from bot.dispatcher import Dispatcher
 from bot.http_server import HttpServer
 from bot.jobs import JobKind
@@ -47,6 +48,10 @@ class Application:
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []
+        #: The outbox engine: adapters register their Sender here; producers call wake().
+        self.delivery = DeliveryEngine(self)
+        self.dispatcher.invocation_observers.append(self.delivery.on_invocation)
+        self.schedules.run_observers.append(self.delivery.on_run)
         #: Set by the runner when the process serves HTTP (platform mode); None in the console.
         self.http: HttpServer | None = None
         self._cog_classes = cog_classes
@@ -65,6 +70,7 @@ class Application:
             classes = load_cog_classes(self.settings.cogs, self.settings.disabled_cogs)
         for cls in classes:
             await self.add_cog(cls(self))
+        await self.delivery.start()
         # After the cogs, so every job kind is known when missed slots are caught up.
         await self.schedules.start()
         self._started = True
@@ -109,9 +115,13 @@ class Application:
             await self.stop()
 
     async def stop(self) -> None:
-        """Stop adapters, tear down cogs, close the database. Idempotent."""
+        """Drain deliveries, stop adapters, tear down cogs, close the database. Idempotent."""
         self.stopping.set()
         await self.schedules.stop()
+        try:
+            await self.delivery.stop()
+        except Exception:
+            log.exception("the delivery engine did not stop cleanly")
         adapters, self.adapters = self.adapters, []
         for adapter in adapters:
             try:

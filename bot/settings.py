@@ -60,6 +60,38 @@ class Settings(BaseSettings):
         description="A slot missed while the bot was down runs on start if at most this old",
     )
 
+    # Delivery (the outbox engine; see README "Delivery")
+    delivery_discord_rate: float = Field(
+        default=48.0, ge=0, description="Discord requests/s for the whole bot (limit 50/s)"
+    )
+    delivery_discord_route_rate: float = Field(
+        default=1.0, ge=0, description="Discord requests/s per channel (limit 5 per 5 s)"
+    )
+    delivery_discord_route_burst: int = Field(default=5, ge=1, le=1000)
+    delivery_slack_rate: float = Field(
+        default=10.0, ge=0, description="Slack chat.postMessage calls/s per workspace app"
+    )
+    delivery_slack_route_rate: float = Field(
+        default=1.0, ge=0, description="Slack messages/s per channel (limit about 1/s)"
+    )
+    delivery_slack_route_burst: int = Field(default=1, ge=1, le=1000)
+    delivery_concurrency: int = Field(
+        default=50, ge=1, le=10_000, description="Requests in flight per platform"
+    )
+    delivery_max_attempts: int = Field(
+        default=6, ge=1, le=100, description="Attempts on 5xx/timeouts before a row fails"
+    )
+    delivery_backoff_base: float = Field(
+        default=2.0, gt=0, description="First retry delay in seconds (doubles each attempt)"
+    )
+    delivery_backoff_max: float = Field(default=900.0, gt=0, description="Longest retry delay")
+    delivery_send_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before one send attempt counts as timed out"
+    )
+    delivery_lease_seconds: float = Field(
+        default=120.0, ge=5, description="How long a claimed outbox row stays claimed"
+    )
+
     # Discord
     discord_token: SecretStr | None = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
+from storage.database import Database
 from storage.types import JSONText, UTCDateTime
 
 if TYPE_CHECKING:  # storage sits below the core: only types cross upwards
@@ -207,3 +209,334 @@ async def _store_messages(
         )
         ids.update({r.digest: r.id for r in rows})
     return {message: ids[digest] for message, digest in digests.items()}
+
+
+# -- the engine's side: claims, leases, outcomes -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    """An outbox row a worker holds a lease on."""
+
+    id: int
+    run_key: str
+    recipient_key: str
+    platform: str
+    community_id: str
+    kind: str
+    target_id: str
+    target_name: str
+    message_id: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """How one attempt ended, to be written back in a batch.
+
+    status `sent`, `failed`, or `pending` (retry at `next_attempt_at`). `attempts` is the
+    total after this attempt. `undeliverable` marks the recipient (DMs closed, unknown user).
+    """
+
+    id: int
+    status: OutboxStatus
+    attempts: int
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    undeliverable: bool = False
+    recipient_key: str = ""
+    platform: str = ""
+    run_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatus:
+    run_key: str
+    created_at: datetime
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    run_key: str
+    recipient_key: str
+    target_name: str
+    error: str
+    finished_at: datetime | None
+
+
+_CLAIM_COLUMNS = (
+    outbox.c.id,
+    outbox.c.run_key,
+    outbox.c.recipient_key,
+    outbox.c.platform,
+    outbox.c.community_id,
+    outbox.c.kind,
+    outbox.c.target_id,
+    outbox.c.target_name,
+    outbox.c.message_id,
+    outbox.c.attempts,
+)
+
+
+class OutboxStore:
+    """The queries the delivery engine and `delivery status` run against the outbox."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(
+        self, platform: str, *, owner: str, limit: int, now: datetime, lease_until: datetime
+    ) -> list[ClaimedRow]:
+        """Lease up to `limit` due rows: pending ones whose time has come, and rows whose
+        previous lease expired (a worker that died). Skips rows other processes hold."""
+        async with self.db.transaction() as conn:
+            expired = (
+                sa.select(*_CLAIM_COLUMNS)
+                .where(
+                    outbox.c.platform == platform,
+                    outbox.c.status == OutboxStatus.SENDING,
+                    outbox.c.lease_until <= now,
+                )
+                .order_by(outbox.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list(await conn.execute(expired))
+            if len(rows) < limit:
+                due = (
+                    sa.select(*_CLAIM_COLUMNS)
+                    .where(
+                        outbox.c.platform == platform,
+                        outbox.c.status == OutboxStatus.PENDING,
+                        outbox.c.next_attempt_at <= now,
+                    )
+                    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                    .limit(limit - len(rows))
+                    .with_for_update(skip_locked=True)
+                )
+                rows.extend(await conn.execute(due))
+            claimed = [ClaimedRow(**r._asdict()) for r in rows]
+            for chunk in _chunks([c.id for c in claimed]):
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(chunk))
+                    .values(status=OutboxStatus.SENDING, lease_owner=owner, lease_until=lease_until)
+                )
+        return claimed
+
+    async def next_due(self, platform: str) -> datetime | None:
+        """When the earliest waiting row (pending or leased) becomes claimable."""
+        async with self.db.transaction() as conn:
+            pending = (
+                await conn.execute(
+                    sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
+                        outbox.c.platform == platform, outbox.c.status == OutboxStatus.PENDING
+                    )
+                )
+            ).scalar_one()
+            leased = (
+                await conn.execute(
+                    sa.select(sa.func.min(outbox.c.lease_until)).where(
+                        outbox.c.platform == platform, outbox.c.status == OutboxStatus.SENDING
+                    )
+                )
+            ).scalar_one()
+        candidates = [t for t in (pending, leased) if t is not None]
+        return min(candidates) if candidates else None
+
+    async def messages(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Stored message bodies by id."""
+        out: dict[int, dict[str, Any]] = {}
+        async with self.db.transaction() as conn:
+            for chunk in _chunks(sorted(set(ids))):
+                rows = await conn.execute(
+                    sa.select(outbox_messages.c.id, outbox_messages.c.body).where(
+                        outbox_messages.c.id.in_(chunk)
+                    )
+                )
+                out.update({r.id: r.body for r in rows})
+        return out
+
+    async def finish(self, outcomes: Sequence[RowOutcome], *, owner: str, now: datetime) -> None:
+        """Write a batch of attempt outcomes in one transaction (rows still leased by `owner`)."""
+        sent = [o.id for o in outcomes if o.status is OutboxStatus.SENT]
+        others = [o for o in outcomes if o.status is not OutboxStatus.SENT]
+        async with self.db.transaction() as conn:
+            for chunk in _chunks(sent):
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(chunk), outbox.c.lease_owner == owner)
+                    .values(
+                        status=OutboxStatus.SENT,
+                        attempts=outbox.c.attempts + 1,
+                        finished_at=now,
+                        lease_owner=None,
+                        lease_until=None,
+                        last_error=None,
+                    )
+                )
+            if others:
+                await conn.execute(
+                    outbox.update()
+                    .where(
+                        outbox.c.id == sa.bindparam("b_id"),
+                        outbox.c.lease_owner == sa.bindparam("b_owner"),
+                    )
+                    .values(
+                        status=sa.bindparam("b_status"),
+                        attempts=sa.bindparam("b_attempts"),
+                        last_error=sa.bindparam("b_error"),
+                        next_attempt_at=sa.bindparam("b_next"),
+                        finished_at=sa.bindparam("b_finished"),
+                        lease_owner=None,
+                        lease_until=None,
+                    ),
+                    [
+                        {
+                            "b_id": o.id,
+                            "b_owner": owner,
+                            "b_status": str(o.status),
+                            "b_attempts": o.attempts,
+                            "b_error": (o.error or "")[:500] or None,
+                            "b_next": o.next_attempt_at or now,
+                            "b_finished": None if o.status is OutboxStatus.PENDING else now,
+                        }
+                        for o in others
+                    ],
+                )
+            marks = [o for o in others if o.undeliverable and o.recipient_key]
+            if marks:
+                await conn.execute(
+                    insert_ignore(conn, undeliverable_recipients),
+                    [
+                        {
+                            "recipient_key": o.recipient_key,
+                            "platform": o.platform,
+                            "reason": (o.error or "undeliverable")[:500],
+                            "run_key": o.run_key,
+                            "marked_at": now,
+                        }
+                        for o in marks
+                    ],
+                )
+
+    async def renew(self, owner: str, lease_until: datetime) -> int:
+        """Extend every lease `owner` holds (rows waiting in its local queue included)."""
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                outbox.update()
+                .where(outbox.c.lease_owner == owner, outbox.c.status == OutboxStatus.SENDING)
+                .values(lease_until=lease_until)
+            )
+        return int(result.rowcount or 0)
+
+    async def release(self, owner: str, ids: Sequence[int] | None = None) -> int:
+        """Give leased rows back (pending, due now): on stop, for rows not yet attempted."""
+        async with self.db.transaction() as conn:
+            query = outbox.update().where(
+                outbox.c.lease_owner == owner, outbox.c.status == OutboxStatus.SENDING
+            )
+            total = 0
+            batches = [None] if ids is None else list(_chunks(list(ids)))
+            for chunk in batches:
+                q = query if chunk is None else query.where(outbox.c.id.in_(chunk))
+                result = await conn.execute(
+                    q.values(status=OutboxStatus.PENDING, lease_owner=None, lease_until=None)
+                )
+                total += int(result.rowcount or 0)
+        return total
+
+    async def release_all(self) -> int:
+        """Return every leased row to pending: at start on SQLite, where one process owns the
+        database, rows leased by a process that was killed resume at once."""
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                outbox.update()
+                .where(outbox.c.status == OutboxStatus.SENDING)
+                .values(status=OutboxStatus.PENDING, lease_owner=None, lease_until=None)
+            )
+        return int(result.rowcount or 0)
+
+    async def clear_undeliverable(self, recipient_keys: Sequence[str]) -> int:
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                undeliverable_recipients.delete().where(
+                    undeliverable_recipients.c.recipient_key.in_(recipient_keys)
+                )
+            )
+        return int(result.rowcount or 0)
+
+    async def is_undeliverable(self, recipient_key: str) -> bool:
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(undeliverable_recipients.c.recipient_key).where(
+                        undeliverable_recipients.c.recipient_key == recipient_key
+                    )
+                )
+            ).first()
+        return row is not None
+
+    async def latest_runs(self, *, limit: int = 5, platform: str | None = None) -> list[RunStatus]:
+        """Sent / pending / failed counts for the most recently queued runs."""
+        async with self.db.transaction() as conn:
+            started = sa.func.min(outbox.c.created_at).label("started")
+            query = sa.select(outbox.c.run_key, started).group_by(outbox.c.run_key)
+            if platform is not None:
+                query = query.where(outbox.c.platform == platform)
+            runs = list(await conn.execute(query.order_by(started.desc()).limit(limit)))
+            if not runs:
+                return []
+            counts: dict[str, dict[str, int]] = {r.run_key: {} for r in runs}
+            rows = await conn.execute(
+                sa.select(outbox.c.run_key, outbox.c.status, sa.func.count())
+                .where(outbox.c.run_key.in_(list(counts)))
+                .group_by(outbox.c.run_key, outbox.c.status)
+            )
+            for run_key, status, n in rows:
+                counts[run_key][status] = int(n)
+        return [RunStatus(r.run_key, r.started, counts[r.run_key]) for r in runs]
+
+    async def totals(self) -> dict[str, int]:
+        """Rows per status across the whole outbox."""
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+            )
+            return {status: int(n) for status, n in rows}
+
+    async def recent_failures(self, *, limit: int = 5) -> list[FailedRow]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(
+                    outbox.c.run_key,
+                    outbox.c.recipient_key,
+                    outbox.c.target_name,
+                    outbox.c.last_error,
+                    outbox.c.finished_at,
+                )
+                .where(outbox.c.status == OutboxStatus.FAILED)
+                .order_by(outbox.c.finished_at.desc(), outbox.c.id.desc())
+                .limit(limit)
+            )
+            return [
+                FailedRow(
+                    r.run_key, r.recipient_key, r.target_name, r.last_error or "", r.finished_at
+                )
+                for r in rows
+            ]
+
+    async def undeliverable_count(self) -> int:
+        async with self.db.transaction() as conn:
+            return int(
+                (
+                    await conn.execute(
+                        sa.select(sa.func.count()).select_from(undeliverable_recipients)
+                    )
+                ).scalar_one()
+            )

@@ -53,6 +53,20 @@ class ConsoleResponder:
         return None
 
 
+class ConsoleSender:
+    """Delivers outbox rows for the console by printing them (the delivery engine's Sender)."""
+
+    platform = PLATFORM
+
+    def __init__(self, adapter: ConsoleAdapter) -> None:
+        self.adapter = adapter
+
+    async def send(
+        self, destination: Destination, message: Message, *, idempotency_key: str
+    ) -> None:
+        await self.adapter.post(destination, message)
+
+
 class ConsoleAdapter:
     """Reads commands from a terminal or a pipe and prints the bot's replies and posts."""
 
@@ -85,6 +99,7 @@ class ConsoleAdapter:
 
     async def start(self) -> None:
         self._print_banner()
+        self.app.delivery.register_sender(PLATFORM, ConsoleSender(self))
         self._task = asyncio.create_task(self._loop(), name="console-input")
 
     async def wait_closed(self) -> None:

@@ -53,7 +53,12 @@ class PermanentError(DeliveryError):
 
 
 class Sender(Protocol):
-    """One platform's way of sending a message to a destination."""
+    """One platform's way of sending a message to a destination.
+
+    Optionally a sender also defines `route_key(destination) -> str`: destinations sharing a
+    key share the platform's per-route limit (default: one route per channel or DM user).
+    DM senders should keep channel ids in `app.delivery.dm_cache(platform)`.
+    """
 
     platform: str
 

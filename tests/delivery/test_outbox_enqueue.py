@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +17,12 @@ from storage.outbox import enqueue, outbox, outbox_messages, undeliverable_recip
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.both_backends
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'o.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
     await migrations.upgrade(database)
     yield database
     await database.close()

@@ -1,0 +1,89 @@
+"""Pacing: per-platform limits and the token buckets that enforce them.
+
+Defaults follow the platforms' published limits with headroom: Discord allows a bot 50
+requests/s globally and about 5 messages per 5 s per channel; Slack's chat.postMessage allows
+about one message per second per channel plus an unpublished workspace-wide limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.settings import Settings
+
+#: A bucket holds at most this many seconds' worth of requests: small, so that a burst after a
+#: quiet spell cannot exceed a platform's fixed one-second window.
+BURST_SECONDS = 1 / 40
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformLimits:
+    """How fast one platform may be sent to. A rate of 0 means unlimited."""
+
+    rate: float  # requests/s, whole platform
+    route_rate: float  # requests/s per route (channel)
+    route_burst: int
+    concurrency: int  # requests in flight
+
+    @classmethod
+    def for_platform(cls, platform: str, settings: Settings) -> PlatformLimits:
+        if platform == "discord":
+            return cls(
+                settings.delivery_discord_rate,
+                settings.delivery_discord_route_rate,
+                settings.delivery_discord_route_burst,
+                settings.delivery_concurrency,
+            )
+        if platform == "slack":
+            return cls(
+                settings.delivery_slack_rate,
+                settings.delivery_slack_route_rate,
+                settings.delivery_slack_route_burst,
+                settings.delivery_concurrency,
+            )
+        return cls(0.0, 0.0, 1, settings.delivery_concurrency)
+
+
+class TokenBucket:
+    """A classic token bucket on an external clock (seconds as float)."""
+
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = max(1.0, burst)
+        self.tokens = self.burst
+        self.stamp = now
+
+    def _refill(self, now: float) -> None:
+        if now > self.stamp:
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0 when one is available now)."""
+        if self.rate <= 0:
+            return 0.0
+        self._refill(now)
+        if self.tokens >= 1:
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        if self.rate <= 0:
+            return
+        self._refill(now)
+        self.tokens -= 1
+
+    def drain(self, now: float) -> None:
+        """Empty the bucket (after a 429: the platform saw us as too fast)."""
+        self._refill(now)
+        self.tokens = min(self.tokens, 0.0)
+
+    def full(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.burst
+
+
+def global_bucket(limits: PlatformLimits, now: float) -> TokenBucket:
+    return TokenBucket(limits.rate, limits.rate * BURST_SECONDS, now)

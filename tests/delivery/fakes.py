@@ -1,0 +1,57 @@
+"""A scriptable Sender and small builders for delivery tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.app import Application
+from bot.jobs import Delivery, Destination, DestinationKind
+from bot.messages import Message
+from storage.outbox import enqueue
+
+
+class FakeSender:
+    """Records sends; `script[target_id]` lists what successive attempts do (an exception to
+    raise, "hang" to never finish, None to succeed); unscripted attempts succeed."""
+
+    def __init__(self, platform: str = "discord") -> None:
+        self.platform = platform
+        self.script: dict[str, list[BaseException | str | None]] = {}
+        self.calls: list[str] = []
+        self.sent: list[tuple[str, str]] = []  # (target id, idempotency key)
+        self.hanging: list[tuple[str, str]] = []
+
+    async def send(
+        self, destination: Destination, message: Message, *, idempotency_key: str
+    ) -> None:
+        self.calls.append(destination.target_id)
+        plan = self.script.get(destination.target_id)
+        step = plan.pop(0) if plan else None
+        if isinstance(step, BaseException):
+            raise step
+        if step == "hang":
+            self.hanging.append((destination.target_id, idempotency_key))
+            await asyncio.Event().wait()
+        self.sent.append((destination.target_id, idempotency_key))
+
+    def sent_to(self) -> Counter[str]:
+        return Counter(target for target, _key in self.sent)
+
+
+def dm(user: str, platform: str = "discord") -> Delivery:
+    dest = Destination(platform, "g1", DestinationKind.DM, user, target_name=user)
+    return Delivery(dest, Message(body="tips for everyone", title="Weekly digest"))
+
+
+def channel_post(channel: str, platform: str = "discord") -> Delivery:
+    dest = Destination(platform, "g1", DestinationKind.CHANNEL, channel, target_name=channel)
+    return Delivery(dest, Message(body="problem of the day"))
+
+
+async def queue(app: Application, run_key: str, deliveries: Sequence[Delivery]) -> int:
+    async with app.db.transaction() as conn:
+        queued = await enqueue(conn, run_key=run_key, deliveries=deliveries, now=app.clock.now())
+    app.delivery.wake()
+    return queued
