@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.cog import Cog, command
 from bot.commands import Choice, Option, OptionType, Permission
 from bot.context import AutocompleteContext, ChannelRef, Context, RoleRef, UserRef
 from bot.cron import CronError, parse_cron
 from bot.errors import OptionError
-from bot.messages import Message, Section, Tone
+from bot.messages import Message, Section, Tone, text
 from bot.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
 from bot.scheduler import ScheduleView
 from storage.audit import AuditEntry
@@ -420,8 +422,9 @@ class SchedulesCog(Cog):
         if old == zone:
             await ctx.reply(f"The time zone is already {zone}.")
             return
-        await self.app.communities.set_timezone(ctx.community.id, zone)
-        await self._audit(ctx, "settings.timezone", "settings:timezone", old, zone)
+        async with self.app.db.transaction() as conn:
+            await self.app.communities.set_timezone(ctx.community.id, zone, conn=conn)
+            await self._audit(ctx, "settings.timezone", "settings:timezone", old, zone, conn)
         await ctx.reply(
             Message(
                 body=f"Time zone set to **{zone}** (was {old}). New schedules use it by default.",
@@ -473,29 +476,43 @@ class SchedulesCog(Cog):
         self, ctx: Context, kind: str, ref_id: str, ref_name: str, label: str, add: bool
     ) -> None:
         communities = self.app.communities
-        before = await communities.moderator_grants(ctx.community.id)
+        community_id = ctx.community.id
+        async with self.app.db.transaction() as conn:  # the change and its audit entry, together
+            before = await communities.moderator_grants(community_id, conn=conn)
+            if add:
+                grant = ModeratorGrant(kind, ref_id, ref_name)
+                changed = await communities.grant_moderator(community_id, grant, conn=conn)
+            else:
+                changed = await communities.revoke_moderator(community_id, kind, ref_id, conn=conn)
+            if changed:
+                after = await communities.moderator_grants(community_id, conn=conn)
+                action = f"settings.moderators.{'add' if add else 'remove'}"
+                await self._audit(
+                    ctx,
+                    action,
+                    "settings:moderators",
+                    _grants_value(before),
+                    _grants_value(after),
+                    conn,
+                )
         if add:
-            changed = await communities.grant_moderator(
-                ctx.community.id, ModeratorGrant(kind, ref_id, ref_name)
-            )
             done, same = f"{label} is now a moderator.", f"{label} is already a moderator."
         else:
-            changed = await communities.revoke_moderator(ctx.community.id, kind, ref_id)
             done = f"{label} is no longer a moderator."
             same = f"{label} was not a configured moderator."
-            if kind == "user" and not changed:
+            if kind == "user":
                 same += " Platform admins (Manage Server, workspace admins) always are."
-        if not changed:
-            await ctx.reply(same)
-            return
-        after = await communities.moderator_grants(ctx.community.id)
-        action = f"settings.moderators.{'add' if add else 'remove'}"
-        await self._audit(
-            ctx, action, "settings:moderators", _grants_value(before), _grants_value(after)
-        )
-        await ctx.reply(Message(body=done, tone=Tone.SUCCESS))
+        await ctx.reply(Message(body=done, tone=Tone.SUCCESS) if changed else text(same))
 
-    async def _audit(self, ctx: Context, action: str, target: str, old: Any, new: Any) -> None:
+    async def _audit(
+        self,
+        ctx: Context,
+        action: str,
+        target: str,
+        old: Any,
+        new: Any,
+        conn: AsyncConnection,
+    ) -> None:
         await self.app.audit.record(
             community_id=ctx.community.id,
             actor_id=ctx.actor.user_id,
@@ -505,6 +522,7 @@ class SchedulesCog(Cog):
             old=old,
             new=new,
             at=self.app.clock.now(),
+            conn=conn,
         )
 
 

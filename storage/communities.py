@@ -149,13 +149,18 @@ class CommunityRepository:
             rows = await conn.execute(sa.select(communities).order_by(communities.c.id))
             return [_community(r) for r in rows]
 
-    async def set_timezone(self, community_id: int, timezone: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                communities.update()
-                .where(communities.c.id == community_id)
-                .values(timezone=timezone)
-            )
+    async def set_timezone(
+        self, community_id: int, timezone: str, *, conn: AsyncConnection | None = None
+    ) -> None:
+        """Change the community's zone; pass `conn` to join the caller's transaction."""
+        stmt = (
+            communities.update().where(communities.c.id == community_id).values(timezone=timezone)
+        )
+        if conn is not None:
+            await conn.execute(stmt)
+            return
+        async with self.db.transaction() as own:
+            await own.execute(stmt)
 
     async def touch_member(
         self, community_id: int, user_id: str, display_name: str, *, now: datetime
@@ -208,42 +213,54 @@ class CommunityRepository:
             ).first()
         return None if row is None else _member(row)
 
-    async def moderator_grants(self, community_id: int) -> list[ModeratorGrant]:
-        async with self.db.transaction() as conn:
-            rows = await conn.execute(
-                sa.select(
-                    community_moderators.c.kind,
-                    community_moderators.c.ref_id,
-                    community_moderators.c.ref_name,
-                )
-                .where(community_moderators.c.community_id == community_id)
-                .order_by(community_moderators.c.kind, community_moderators.c.ref_name)
+    async def moderator_grants(
+        self, community_id: int, *, conn: AsyncConnection | None = None
+    ) -> list[ModeratorGrant]:
+        if conn is None:
+            async with self.db.transaction() as own:
+                return await self.moderator_grants(community_id, conn=own)
+        rows = await conn.execute(
+            sa.select(
+                community_moderators.c.kind,
+                community_moderators.c.ref_id,
+                community_moderators.c.ref_name,
             )
-            return [ModeratorGrant(r.kind, r.ref_id, r.ref_name) for r in rows]
+            .where(community_moderators.c.community_id == community_id)
+            .order_by(community_moderators.c.kind, community_moderators.c.ref_name)
+        )
+        return [ModeratorGrant(r.kind, r.ref_id, r.ref_name) for r in rows]
 
-    async def grant_moderator(self, community_id: int, grant: ModeratorGrant) -> bool:
+    async def grant_moderator(
+        self, community_id: int, grant: ModeratorGrant, *, conn: AsyncConnection | None = None
+    ) -> bool:
         """Add a moderator role or user; False when it was already granted."""
-        async with self.db.transaction() as conn:
-            result = await conn.execute(
-                _insert_ignore(self.db, community_moderators).values(
-                    community_id=community_id,
-                    kind=grant.kind,
-                    ref_id=grant.ref_id,
-                    ref_name=grant.ref_name[:200],
-                )
+        if conn is None:
+            async with self.db.transaction() as own:
+                return await self.grant_moderator(community_id, grant, conn=own)
+        result = await conn.execute(
+            _insert_ignore(self.db, community_moderators).values(
+                community_id=community_id,
+                kind=grant.kind,
+                ref_id=grant.ref_id,
+                ref_name=grant.ref_name[:200],
             )
-            return bool(result.rowcount)
+        )
+        return bool(result.rowcount)
 
-    async def revoke_moderator(self, community_id: int, kind: str, ref_id: str) -> bool:
-        async with self.db.transaction() as conn:
-            result = await conn.execute(
-                community_moderators.delete().where(
-                    community_moderators.c.community_id == community_id,
-                    community_moderators.c.kind == kind,
-                    community_moderators.c.ref_id == ref_id,
-                )
+    async def revoke_moderator(
+        self, community_id: int, kind: str, ref_id: str, *, conn: AsyncConnection | None = None
+    ) -> bool:
+        if conn is None:
+            async with self.db.transaction() as own:
+                return await self.revoke_moderator(community_id, kind, ref_id, conn=own)
+        result = await conn.execute(
+            community_moderators.delete().where(
+                community_moderators.c.community_id == community_id,
+                community_moderators.c.kind == kind,
+                community_moderators.c.ref_id == ref_id,
             )
-            return bool(result.rowcount)
+        )
+        return bool(result.rowcount)
 
 
 def _insert_ignore(db: Database, table: sa.Table) -> sa.Insert:
