@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply pending migrations (safe to run twice)")
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
+    delivery = sub.add_parser("delivery", help="the outbox of scheduled posts and DMs")
+    delivery_sub = delivery.add_subparsers(dest="delivery_command", metavar="ACTION", required=True)
+    status = delivery_sub.add_parser(
+        "status", help="sent / pending / failed for the latest runs, and recent failures"
+    )
+    status.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
+    status.set_defaults(handler=cmd_delivery_status)
+
     config = sub.add_parser("config", help="settings")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate settings and show what would run")
@@ -133,6 +141,28 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
             print(f"applied {m.version:04d} {m.name}")
     else:
         print("database is up to date")
+    return 0
+
+
+def cmd_delivery_status(args: argparse.Namespace) -> int:
+    from bot.delivery.status import build_report, to_text
+    from storage.outbox import OutboxStore
+
+    settings = _settings(args)
+    setup_logging("WARNING", "text")
+
+    async def go() -> str:
+        db = Database(settings.database_url)
+        try:
+            await migrations.upgrade(db)
+            report = await build_report(
+                OutboxStore(db), runs=max(1, args.runs), failures=10, with_undeliverable=True
+            )
+            return to_text(report)
+        finally:
+            await db.close()
+
+    print(asyncio.run(go()))
     return 0
 
 

@@ -482,35 +482,37 @@ class OutboxStore:
             ).first()
         return row is not None
 
-    async def latest_runs(self, *, limit: int = 5, platform: str | None = None) -> list[RunStatus]:
+    async def latest_runs(
+        self, *, limit: int = 5, where: Sequence[sa.ColumnElement[bool]] = ()
+    ) -> list[RunStatus]:
         """Sent / pending / failed counts for the most recently queued runs."""
         async with self.db.transaction() as conn:
             started = sa.func.min(outbox.c.created_at).label("started")
-            query = sa.select(outbox.c.run_key, started).group_by(outbox.c.run_key)
-            if platform is not None:
-                query = query.where(outbox.c.platform == platform)
+            query = sa.select(outbox.c.run_key, started).where(*where).group_by(outbox.c.run_key)
             runs = list(await conn.execute(query.order_by(started.desc()).limit(limit)))
             if not runs:
                 return []
             counts: dict[str, dict[str, int]] = {r.run_key: {} for r in runs}
             rows = await conn.execute(
                 sa.select(outbox.c.run_key, outbox.c.status, sa.func.count())
-                .where(outbox.c.run_key.in_(list(counts)))
+                .where(outbox.c.run_key.in_(list(counts)), *where)
                 .group_by(outbox.c.run_key, outbox.c.status)
             )
             for run_key, status, n in rows:
                 counts[run_key][status] = int(n)
         return [RunStatus(r.run_key, r.started, counts[r.run_key]) for r in runs]
 
-    async def totals(self) -> dict[str, int]:
-        """Rows per status across the whole outbox."""
+    async def totals(self, *, where: Sequence[sa.ColumnElement[bool]] = ()) -> dict[str, int]:
+        """Rows per status across the whole outbox (or the rows matching `where`)."""
         async with self.db.transaction() as conn:
             rows = await conn.execute(
-                sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+                sa.select(outbox.c.status, sa.func.count()).where(*where).group_by(outbox.c.status)
             )
             return {status: int(n) for status, n in rows}
 
-    async def recent_failures(self, *, limit: int = 5) -> list[FailedRow]:
+    async def recent_failures(
+        self, *, limit: int = 5, where: Sequence[sa.ColumnElement[bool]] = ()
+    ) -> list[FailedRow]:
         async with self.db.transaction() as conn:
             rows = await conn.execute(
                 sa.select(
@@ -520,7 +522,7 @@ class OutboxStore:
                     outbox.c.last_error,
                     outbox.c.finished_at,
                 )
-                .where(outbox.c.status == OutboxStatus.FAILED)
+                .where(outbox.c.status == OutboxStatus.FAILED, *where)
                 .order_by(outbox.c.finished_at.desc(), outbox.c.id.desc())
                 .limit(limit)
             )
@@ -531,12 +533,14 @@ class OutboxStore:
                 for r in rows
             ]
 
-    async def undeliverable_count(self) -> int:
+    async def undeliverable_count(self, platform: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(undeliverable_recipients)
+        if platform is not None:
+            query = query.where(undeliverable_recipients.c.platform == platform)
         async with self.db.transaction() as conn:
-            return int(
-                (
-                    await conn.execute(
-                        sa.select(sa.func.count()).select_from(undeliverable_recipients)
-                    )
-                ).scalar_one()
-            )
+            return int((await conn.execute(query)).scalar_one())
+
+
+def community_filter(platform: str, community_id: str) -> list[sa.ColumnElement[bool]]:
+    """`where` clauses for one community's rows (platform id of the guild / workspace)."""
+    return [outbox.c.platform == platform, outbox.c.community_id == community_id]

@@ -1,0 +1,28 @@
+"""`/delivery status`: moderators see how the bot's own posts and DMs are getting out."""
+
+from __future__ import annotations
+
+from bot.cog import Cog, command
+from bot.commands import Permission
+from bot.context import Context
+from bot.delivery.status import build_report, to_message
+from storage.outbox import community_filter
+
+
+class DeliveryCog(Cog):
+    name = "delivery"
+    description = "Shows the progress of scheduled posts and DMs."
+    groups = {"delivery": "How the bot's scheduled posts and DMs are getting out"}
+
+    @command(
+        "delivery status",
+        "Sent, pending and failed messages of the latest scheduled runs",
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/delivery status",),
+    )
+    async def status(self, ctx: Context) -> None:
+        community = ctx.community
+        where = community_filter(community.platform, community.external_id)
+        report = await build_report(self.app.delivery.store, where=where)
+        await ctx.reply(to_message(report))
