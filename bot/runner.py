@@ -36,6 +36,11 @@ async def run_platforms(settings: Settings) -> int:
                 log.error("cannot start Slack: %s", exc)
                 return 1
             continue
+        if platform == "discord":
+            from bot.adapters.discord import DiscordAdapter
+
+            app.add_adapter(DiscordAdapter(app))
+            continue
         log.error("the %s adapter is not available in this build", platform)
         return 1
     await app.run()

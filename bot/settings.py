@@ -94,6 +94,18 @@ class Settings(BaseSettings):
 
     # Discord
     discord_token: SecretStr | None = None
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated guild ids to sync commands to instantly (else global)",
+    )
+    discord_api_base_url: str = Field(
+        default="https://discord.com/api/v10",
+        description="Discord REST base URL (a rate-limit proxy or a test server)",
+    )
+    discord_gateway_url: str = Field(
+        default="wss://gateway.discord.gg/",
+        description="Discord gateway websocket URL (a gateway proxy or a test server)",
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -117,6 +129,30 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _guild_ids(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list):
+            for item in value:
+                if not str(item).isdigit():
+                    raise ValueError(f"{item!r} is not a guild id (a number such as 1234567890)")
+        return value
+
+    @field_validator("discord_api_base_url")
+    @classmethod
+    def _discord_api(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _discord_gateway(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,0 +1,302 @@
+"""The Discord adapter on discord.py: gateway connection, command sync, interactions.
+
+discord.py keeps the gateway connection (heartbeats, resumes, reconnects) and the REST client
+(rate-limit buckets). The slash-command JSON is generated from the declarations
+(`commands.build_commands`) and synced only when it changed since the last sync (hash kept in
+the database). Interactions are read from the raw gateway payload and handed to the core
+dispatcher; replies are rendered by `render.render` and sent by `InteractionResponder`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord import interactions as ix
+from bot.adapters.discord.commands import build_commands, commands_hash
+from bot.adapters.discord.responder import InteractionResponder
+from bot.context import ActionInvocation, Invocation
+from bot.messages import Message, Tone
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+log = logging.getLogger(__name__)
+
+#: How long a command may run before the adapter defers it (Discord allows 3 s in total).
+ACK_WINDOW_SECONDS = 2.0
+#: Autocomplete answers must arrive well inside the same 3 s.
+AUTOCOMPLETE_SECONDS = 2.0
+START_TIMEOUT_SECONDS = 60.0
+STOP_GRACE_SECONDS = 10.0
+SYNC_STATE_KEY = "discord.commands_hash:{application_id}"
+
+
+class DiscordConfigError(Exception):
+    """The Discord settings cannot work (the message names the variable)."""
+
+
+def apply_endpoints(api_base_url: str, gateway_url: str) -> None:
+    """Point discord.py at the configured REST base and gateway; must run before login.
+
+    discord.py reads both from class attributes: REST from `Route.BASE`, and a non-sharded
+    client connects to `DiscordWebSocket.DEFAULT_GATEWAY` without asking `/gateway/bot`.
+    """
+    Route.BASE = api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DiscordRest:
+    """REST calls through discord.py's HTTP client (its rate-limit handling included)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def request(self, method: str, path: str, *, json: Any = None, **params: Any) -> Any:
+        route = Route(method, path, **params)
+        if json is None:
+            return await self.client.http.request(route)
+        return await self.client.http.request(route, json=json)
+
+
+def intents() -> discord.Intents:
+    """Only non-privileged intents: guilds (names, joins). Slash commands need no others."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class DiscordAdapter:
+    """Serves the bot's commands in every guild the bot is in, and in its DMs."""
+
+    platform = ix.PLATFORM
+
+    def __init__(
+        self, app: Application, *, ack_window: float = ACK_WINDOW_SECONDS, **client_options: Any
+    ) -> None:
+        settings = app.settings
+        if settings.discord_token is None:
+            raise DiscordConfigError("DISCORD_TOKEN is not set")
+        self.app = app
+        self.token = settings.discord_token.get_secret_value()
+        self.guild_ids = list(settings.discord_guild_ids)
+        self.ack_window = ack_window
+        apply_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
+        self.client = discord.Client(intents=intents(), **client_options)
+        self.rest = DiscordRest(self.client)
+        # Interactions are read from the raw payload: the core needs the member's computed
+        # permissions and roles as Discord sent them, not discord.py's cached models.
+        self.client._connection.parsers["INTERACTION_CREATE"] = self._on_raw_interaction
+        self.client.event(self.on_ready)
+        self._ready = asyncio.Event()
+        self._connect_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = asyncio.Event()
+        self.synced: bool | None = None  # after start: whether commands were (re)synced
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, sync commands if their schema changed, connect to the gateway."""
+        await self.client.login(self.token)
+        await self.sync_commands()
+        self._connect_task = asyncio.create_task(self._connect(), name="discord-gateway")
+        ready = asyncio.ensure_future(self._ready.wait())
+        try:
+            await asyncio.wait(
+                [ready, self._connect_task],
+                timeout=START_TIMEOUT_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            ready.cancel()
+        if self._connect_task.done():
+            self._connect_task.result()  # raises what stopped the connection
+            raise ConnectionError("the Discord gateway connection ended during start")
+        if not self._ready.is_set():
+            log.warning("Discord gateway not ready after %.0f s; continuing", START_TIMEOUT_SECONDS)
+        log.info("Discord adapter ready as %s", self.client.user)
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        finally:
+            self._closed.set()
+
+    async def on_ready(self) -> None:
+        self._ready.set()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def stop(self) -> None:
+        """Let in-flight interactions finish (briefly), then disconnect."""
+        tasks = list(self._tasks)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.client.close()
+        if self._connect_task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._connect_task
+        self._closed.set()
+
+    def is_connected(self) -> bool:
+        return self._ready.is_set() and not self.client.is_closed()
+
+    # -- command sync ----------------------------------------------------------------------
+
+    @property
+    def application_id(self) -> str:
+        app_id = self.client.application_id
+        if app_id is None:
+            raise RuntimeError("the Discord application id is known only after login")
+        return str(app_id)
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Overwrite the registered commands when the generated JSON changed; True if synced."""
+        commands = build_commands(self.app.registry)
+        digest = commands_hash(commands, self.guild_ids)
+        key = SYNC_STATE_KEY.format(application_id=self.application_id)
+        if not force and await self.app.state.get(key) == digest:
+            log.info("Discord commands unchanged since the last sync; not syncing")
+            self.synced = False
+            return False
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                await self.rest.request(
+                    "PUT",
+                    "/applications/{application_id}/guilds/{guild_id}/commands",
+                    json=commands,
+                    application_id=self.application_id,
+                    guild_id=guild_id,
+                )
+        else:
+            await self.rest.request(
+                "PUT",
+                "/applications/{application_id}/commands",
+                json=commands,
+                application_id=self.application_id,
+            )
+        await self.app.state.set(key, digest, now=self.app.clock.now())
+        where = f"guilds {', '.join(map(str, self.guild_ids))}" if self.guild_ids else "globally"
+        log.info("Discord commands synced %s (%d top-level commands)", where, len(commands))
+        self.synced = True
+        return True
+
+    # -- interactions ----------------------------------------------------------------------
+
+    def _track(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_raw_interaction(self, raw: dict[str, Any]) -> None:
+        self._track(self.handle_interaction(raw))
+
+    def _guild_name(self, raw: Mapping[str, Any]) -> str | None:
+        guild_id = raw.get("guild_id")
+        guild = self.client.get_guild(int(guild_id)) if guild_id else None
+        return guild.name if guild is not None else None
+
+    async def handle_interaction(self, raw: Mapping[str, Any]) -> None:
+        """Answer one interaction; never raises."""
+        try:
+            kind = raw.get("type")
+            responder = InteractionResponder(
+                self.rest,
+                interaction_id=str(raw["id"]),
+                token=str(raw["token"]),
+                application_id=str(raw.get("application_id") or self.application_id),
+            )
+            if kind == ix.APPLICATION_COMMAND:
+                await self._command(raw, responder)
+            elif kind == ix.AUTOCOMPLETE:
+                await self._autocomplete(raw, responder)
+            elif kind == ix.MESSAGE_COMPONENT:
+                await self._component(raw, responder)
+            else:
+                log.debug("ignoring interaction type %s", kind)
+        except Exception:
+            log.exception("Discord interaction failed")
+
+    async def _run_with_deadline(
+        self, work: Awaitable[Any], responder: InteractionResponder, private: bool
+    ) -> None:
+        """Run `work`; defer if it has not answered within the ack window; never leave the
+        interaction unanswered."""
+        task = self._track(work)
+        await asyncio.wait([task], timeout=self.ack_window)
+        if not task.done() and not responder.answered:
+            await responder.defer(private)
+        await task
+        if not responder.replied:
+            await responder.send(Message(body="Done.", private=True, tone=Tone.SUCCESS))
+
+    async def _command(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
+        path, options = ix.command_target(raw.get("data") or {})
+        invocation = Invocation(
+            path=path,
+            options=options,
+            actor=ix.actor(raw),
+            place=ix.place(raw, self._guild_name(raw)),
+        )
+        command = self.app.registry.get(path)
+        private = command.private if command is not None else True
+        await self._run_with_deadline(
+            self.app.dispatcher.dispatch(invocation, responder), responder, private
+        )
+
+    async def _component(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
+        custom_id = str((raw.get("data") or {}).get("custom_id", ""))
+        action, _, value = custom_id.partition(":")
+        invocation = ActionInvocation(
+            action=action,
+            value=value,
+            actor=ix.actor(raw),
+            place=ix.place(raw, self._guild_name(raw)),
+        )
+        declared = self.app.registry.actions.get(action)
+        private = declared.private if declared is not None else True
+        await self._run_with_deadline(
+            self.app.dispatcher.dispatch_action(invocation, responder), responder, private
+        )
+
+    async def _autocomplete(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
+        data = raw.get("data") or {}
+        path, options = ix.command_target(data)
+        focused = ix.focused_option(data)
+        choices: list[dict[str, Any]] = []
+        if focused is not None:
+            name, typed = focused
+            others = {k: v for k, v in options.items() if k != name}
+            try:
+                found = await asyncio.wait_for(
+                    self.app.dispatcher.autocomplete(
+                        path,
+                        name,
+                        typed,
+                        ix.actor(raw),
+                        ix.place(raw, self._guild_name(raw)),
+                        others,
+                    ),
+                    timeout=AUTOCOMPLETE_SECONDS,
+                )
+            except TimeoutError:
+                log.warning("autocomplete for /%s %s was too slow", " ".join(path), name)
+                found = []
+            choices = [{"name": c.name[:100], "value": c.value} for c in found]
+        await responder.autocomplete(choices)

@@ -1,0 +1,104 @@
+"""Answering one Discord interaction: the initial response, a defer, then follow-ups.
+
+Discord wants an answer to every interaction within 3 seconds. The first reply goes out as the
+interaction response (type 4); `defer` answers "thinking…" (type 5) so the reply can follow
+later, then the first reply edits that placeholder and any further ones are webhook
+follow-ups. Private replies are ephemeral.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from typing import Any, Protocol
+
+from bot.adapters.discord.render import EPHEMERAL, render
+from bot.messages import Message
+
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+AUTOCOMPLETE_RESULT = 8
+
+
+class Rest(Protocol):
+    """The REST calls the responder needs (discord.py's HTTP client in production)."""
+
+    async def request(self, method: str, path: str, *, json: Any = None, **params: Any) -> Any: ...
+
+
+class _State(Enum):
+    NEW = "new"
+    DEFERRED = "deferred"
+    ANSWERED = "answered"
+
+
+class InteractionResponder:
+    """A core `Responder` for one interaction."""
+
+    def __init__(self, rest: Rest, *, interaction_id: str, token: str, application_id: str) -> None:
+        self.rest = rest
+        self.interaction_id = interaction_id
+        self.token = token
+        self.application_id = application_id
+        self._state = _State.NEW
+        self._lock = asyncio.Lock()
+
+    @property
+    def answered(self) -> bool:
+        """Whether Discord has had its initial response (a reply or a defer)."""
+        return self._state is not _State.NEW
+
+    @property
+    def replied(self) -> bool:
+        """Whether a message (not only a defer) went out."""
+        return self._state is _State.ANSWERED
+
+    async def _callback(self, body: dict[str, Any]) -> None:
+        await self.rest.request(
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            json=body,
+            interaction_id=self.interaction_id,
+            interaction_token=self.token,
+        )
+
+    async def send(self, message: Message) -> None:
+        async with self._lock:
+            for payload in render(message):
+                await self._send_one(payload)
+
+    async def _send_one(self, payload: dict[str, Any]) -> None:
+        if self._state is _State.NEW:
+            await self._callback({"type": CHANNEL_MESSAGE, "data": payload})
+        elif self._state is _State.DEFERRED:
+            # The placeholder's visibility was fixed by the defer; flags cannot be edited.
+            edit = {k: v for k, v in payload.items() if k != "flags"}
+            await self.rest.request(
+                "PATCH",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                json=edit,
+                webhook_id=self.application_id,
+                webhook_token=self.token,
+            )
+        else:
+            await self.rest.request(
+                "POST",
+                "/webhooks/{webhook_id}/{webhook_token}",
+                json=payload,
+                webhook_id=self.application_id,
+                webhook_token=self.token,
+            )
+        self._state = _State.ANSWERED
+
+    async def defer(self, private: bool) -> None:
+        async with self._lock:
+            if self._state is _State.NEW:
+                data = {"flags": EPHEMERAL} if private else {}
+                await self._callback({"type": DEFERRED_CHANNEL_MESSAGE, "data": data})
+                self._state = _State.DEFERRED
+
+    async def autocomplete(self, choices: list[dict[str, Any]]) -> None:
+        async with self._lock:
+            if self._state is _State.NEW:
+                await self._callback({"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
+                self._state = _State.ANSWERED

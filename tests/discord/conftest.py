@@ -1,0 +1,76 @@
+"""Fixtures: a loopback Discord emulator and a bot connected to it through discord.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord import DiscordAdapter
+from bot.app import Application
+from bot.clock import ManualClock
+from bot.cog import Cog
+from bot.settings import Settings, load_settings
+from cogs.help import HelpCog
+from tests.discord.demo_cog import DemoCog
+from tests.emulators.discord import DiscordEmulator, Guild
+
+GUILD = Guild(
+    id="500000000000000001",
+    name="ML Learners",
+    channels={"100000000000000001": "general", "100000000000000002": "study"},
+)
+
+BotFactory = Callable[..., Awaitable[tuple[Application, DiscordAdapter]]]
+
+
+@pytest.fixture(autouse=True)
+def _restore_discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter sets discord.py's class-level endpoints; put them back after each test."""
+    monkeypatch.setattr(Route, "BASE", Route.BASE)
+    monkeypatch.setattr(
+        DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(str(DiscordWebSocket.DEFAULT_GATEWAY))
+    )
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[DiscordEmulator]:
+    emu = DiscordEmulator(guilds=[GUILD])
+    await emu.start()
+    yield emu
+    await emu.close()
+
+
+@pytest.fixture
+async def start_bot(
+    settings: Settings, clock: ManualClock, emulator: DiscordEmulator
+) -> AsyncIterator[BotFactory]:
+    """Start bots against the emulator (several in a row simulate restarts); all stop at the end."""
+    apps: list[Application] = []
+
+    async def start(
+        cogs: Sequence[type[Cog]] = (HelpCog, DemoCog), **overrides: Any
+    ) -> tuple[Application, DiscordAdapter]:
+        s = load_settings(
+            None,
+            database_url=settings.database_url,
+            discord_token=emulator.token,
+            discord_api_base_url=emulator.api_url,
+            discord_gateway_url=emulator.gateway_url,
+            **overrides,
+        )
+        app = Application(s, clock=clock, cog_classes=list(cogs))
+        await app.start()
+        adapter = DiscordAdapter(app, ack_window=0.5, guild_ready_timeout=0.1)
+        app.add_adapter(adapter)
+        apps.append(app)
+        await adapter.start()
+        return app, adapter
+
+    yield start
+    for app in apps:
+        await app.stop()

@@ -1,0 +1,167 @@
+"""The real discord.py client driven through the loopback Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.adapters.discord.commands import build_commands
+from tests.discord.conftest import GUILD, BotFactory
+from tests.discord.demo_cog import DemoCog
+from tests.emulators.discord import DiscordEmulator
+
+EPHEMERAL = 64
+
+
+def _text(payload: dict[str, Any]) -> str:
+    parts = [payload.get("content") or ""]
+    for embed in payload.get("embeds") or ():
+        parts += [embed.get("title", ""), embed.get("description", "")]
+    return "\n".join(p for p in parts if p)
+
+
+async def test_start_logs_in_identifies_and_syncs_the_declared_commands(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    app, adapter = await start_bot()
+    assert adapter.is_connected()
+    assert emulator.requests("GET", "/users/@me")
+    identify = emulator.sessions[0].identify
+    assert identify is not None and identify["token"] == emulator.token
+    assert identify["intents"] == 1  # GUILDS only: nothing privileged
+    puts = emulator.requests("PUT", rf"/applications/{emulator.application_id}/commands")
+    assert len(puts) == 1
+    assert puts[0].body == build_commands(app.registry)
+    names = {c["name"] for c in emulator.commands["global"]}
+    assert {"help", "demo", "admin"} <= names
+
+
+async def test_commands_are_synced_again_only_when_the_schema_changed(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    _, first = await start_bot()
+    assert first.synced is True
+    await first.stop()
+    _, second = await start_bot()
+    assert second.synced is False
+    assert len(emulator.requests("PUT")) == 1
+    await second.stop()
+    from cogs.help import HelpCog
+
+    _, third = await start_bot(cogs=(HelpCog,))  # fewer commands: schema changed
+    assert third.synced is True
+    assert len(emulator.requests("PUT")) == 2
+
+
+async def test_guild_ids_sync_to_each_guild(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(discord_guild_ids=GUILD.id)
+    assert emulator.requests("PUT", rf"/applications/\d+/guilds/{GUILD.id}/commands")
+    assert not emulator.requests("PUT", r"/applications/\d+/commands")
+
+
+async def test_slash_command_round_trip_with_typed_options_and_a_button(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.slash(
+        "demo echo", {"words": "hi there", "times": 2, "level": "loud"}
+    )
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["content"] == "you said HI THERE HI THERE"
+    assert "flags" not in reply  # public
+    assert reply["allowed_mentions"] == {"parse": []}
+    button = reply["components"][0]["components"][0]
+    assert button["custom_id"] == "demo-again:hi there"
+    assert emulator.callbacks[interaction["id"]][0]["type"] == 4
+
+
+async def test_private_replies_are_ephemeral_and_help_works(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.slash("help")
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["flags"] == EPHEMERAL
+    assert "mlebot commands" in _text(reply)
+
+
+async def test_channel_and_member_options_resolve_and_guild_names_the_community(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    data = emulator.command_data("demo where", {"channel": "100000000000000002"})
+    data["options"][0]["options"][0]["type"] = 7
+    data["resolved"] = {
+        "channels": {"100000000000000002": {"id": "100000000000000002", "name": "study", "type": 0}}
+    }
+    interaction = await emulator.interact(2, data)
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["content"] == "in #study (community ML Learners)"
+
+
+async def test_slow_handlers_are_deferred_then_the_reply_edits_the_placeholder(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    DemoCog.gate = asyncio.Event()
+    try:
+        interaction = await emulator.slash("demo slow")
+        callback = await emulator.wait_callback(interaction)
+        assert callback["type"] == 5  # deferred within the ack window
+        DemoCog.gate.set()
+        (reply,) = await emulator.wait_reply(interaction)
+    finally:
+        DemoCog.gate = None
+    assert reply["content"] == "done slowly"
+    assert reply["edit_original"] is True
+
+
+async def test_moderator_commands_are_refused_for_members_and_run_for_manage_server(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    admin = next(c for c in emulator.commands["global"] if c["name"] == "admin")
+    assert admin["default_member_permissions"] == str(1 << 5)
+    refused = await emulator.slash("admin purge", user_id="700000000000000009", user_name="bo")
+    (reply,) = await emulator.wait_reply(refused)
+    assert "Only moderators" in _text(reply)
+    assert reply["flags"] == EPHEMERAL
+    allowed = await emulator.slash("admin set days", {"days": "mon-wed"}, moderator=True)
+    (reply,) = await emulator.wait_reply(allowed)
+    assert reply["content"] == "days [0, 1, 2]"
+
+
+async def test_autocomplete_answers_with_the_cogs_suggestions(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.autocomplete("demo topic", {"topic": "m"}, "topic")
+    callback = await emulator.wait_callback(interaction)
+    assert callback == {"type": 8, "data": {"choices": [{"name": "mlops", "value": "mlops"}]}}
+
+
+async def test_a_button_click_still_works_after_a_restart(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    _, first = await start_bot()
+    interaction = await emulator.slash("demo echo", {"words": "again"})
+    (reply,) = await emulator.wait_reply(interaction)
+    custom_id = reply["components"][0]["components"][0]["custom_id"]
+    await first.stop()
+    await start_bot()
+    await emulator.wait_identified(2)
+    click = await emulator.click(custom_id)
+    (answer,) = await emulator.wait_reply(click)
+    assert answer["content"] == "again: again"
+    assert answer["flags"] == EPHEMERAL
+
+
+async def test_commands_work_in_direct_messages(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.slash("demo echo", {"words": "dm"}, guild_id="")
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["content"] == "you said dm"

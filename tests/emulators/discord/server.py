@@ -1,0 +1,614 @@
+"""An emulator of the Discord API on 127.0.0.1, enough for discord.py and the bot.
+
+REST (`/api/v10`): current user and application, gateway discovery, bulk overwrite of global
+and guild commands, interaction callbacks, webhook follow-ups and edits, channel messages
+(`nonce` + `enforce_nonce` dedupe), DM channel creation. Every call is recorded. Faults can be
+queued per route: 429 (per-route or global, with `Retry-After` header and body), 5xx, or a
+Discord error code such as 50007 (cannot send messages to this user).
+
+Gateway (`/gateway`, JSON text frames, no compression): HELLO, IDENTIFY -> READY and one
+GUILD_CREATE per guild, HEARTBEAT -> HEARTBEAT_ACK, and `dispatch()` for events such as
+INTERACTION_CREATE (see `slash`, `autocomplete`, `click`).
+
+Payload shapes follow Discord's documentation (developer docs: Interactions, Receiving and
+Responding; Gateway Events; Rate Limits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API_PREFIX = "/api/v10"
+HEARTBEAT_INTERVAL_MS = 41250
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view, send, use app commands
+EPHEMERAL = 1 << 6
+
+# Gateway opcodes.
+DISPATCH, HEARTBEAT, IDENTIFY, HELLO, HEARTBEAT_ACK = 0, 1, 2, 10, 11
+
+
+@dataclass(frozen=True)
+class Call:
+    """One REST request the emulator received."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    body: Any
+    headers: Mapping[str, str]
+
+
+@dataclass
+class Fault:
+    """An error to answer instead of the real thing, for requests matching `method` + `path`
+    (a regular expression matched against the path without the API prefix)."""
+
+    method: str
+    path: str
+    status: int = 429
+    retry_after: float = 0.05
+    is_global: bool = False
+    code: int = 0
+    message: str = ""
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.times > 0 and method == self.method and re.fullmatch(self.path, path) is not None
+        )
+
+
+@dataclass
+class Guild:
+    id: str
+    name: str
+    owner_id: str = "900000000000000001"
+    channels: dict[str, str] = field(default_factory=lambda: {"100000000000000001": "general"})
+    system_channel_id: str | None = "100000000000000001"
+
+
+@dataclass
+class _Session:
+    ws: web.WebSocketResponse
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+    identify: dict[str, Any] | None = None
+    seq: int = 0
+
+
+class DiscordEmulator:
+    """Start with `await emulator.start()`; point the bot at `api_url` and `gateway_url`."""
+
+    def __init__(
+        self,
+        *,
+        guilds: Iterable[Guild] = (),
+        application_id: str = "800000000000000001",
+        bot_id: str = "800000000000000002",
+        token: str = "test-token",
+    ) -> None:
+        self.guilds = {g.id: g for g in guilds}
+        self.application_id = application_id
+        self.bot_id = bot_id
+        self.token = token
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> created messages
+        self.callbacks: dict[str, list[dict[str, Any]]] = {}  # interaction id -> callback bodies
+        self.webhook_messages: dict[str, list[dict[str, Any]]] = {}  # token -> follow-ups/edits
+        self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.closed_dms: set[str] = set()  # user ids that do not accept DMs (50007)
+        self.unknown_users: set[str] = set()
+        self.sessions: list[_Session] = []
+        self.identifies = 0
+        self._ids = itertools.count(1_000_000_000_000_000_000)
+        self._interaction_tokens: dict[str, str] = {}  # token -> interaction id
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def close(self) -> None:
+        for session in list(self.sessions):
+            await session.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def fail(self, method: str, path: str, **kwargs: Any) -> Fault:
+        """Queue a fault for the next matching request(s); see `Fault`."""
+        fault = Fault(method, path, **kwargs)
+        self.faults.append(fault)
+        return fault
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[Call]:
+        """Recorded calls, optionally filtered (`path` is a regular expression)."""
+        return [
+            c
+            for c in self.calls
+            if (method is None or c.method == method)
+            and (path is None or re.fullmatch(path, c.path) is not None)
+        ]
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> None:
+        """Wait until `predicate()` is true (checked after every recorded change)."""
+
+        async def waiter() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(waiter(), within)
+
+    # -- REST ------------------------------------------------------------------------------
+
+    def _user(self, user_id: str, name: str = "") -> dict[str, Any]:
+        return {
+            "id": user_id,
+            "username": name or f"user{user_id[-4:]}",
+            "discriminator": "0",
+            "global_name": name or None,
+            "avatar": None,
+        }
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
+        call = Call(request.method, path, body, dict(request.headers))
+        self.calls.append(call)
+        try:
+            if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
+                ("/interactions/", "/webhooks/")
+            ):
+                return _error(401, 0, "401: Unauthorized")
+            for fault in self.faults:
+                if fault.matches(request.method, path):
+                    fault.times -= 1
+                    return _fault_response(fault)
+            return await self._route(request.method, path, body, request.query)
+        finally:
+            await self._notify()
+
+    async def _route(
+        self, method: str, path: str, body: Any, query: Mapping[str, str]
+    ) -> web.StreamResponse:
+        app = re.escape(self.application_id)
+        if method == "GET" and path == "/users/@me":
+            user = self._user(self.bot_id, "mlebot")
+            user["bot"] = True
+            return _json(user)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json(self._application())
+        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+            out: dict[str, Any] = {"url": self.gateway_url}
+            if path == "/gateway/bot":
+                out["shards"] = 1
+                out["session_start_limit"] = {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                }
+            return _json(out)
+        m = re.fullmatch(rf"/applications/{app}(?:/guilds/(\d+))?/commands", path)
+        if m:
+            scope = m.group(1) or "global"
+            if method == "PUT":
+                self.commands[scope] = [
+                    {
+                        **c,
+                        "id": self.new_id(),
+                        "application_id": self.application_id,
+                        "version": "1",
+                    }
+                    for c in body
+                ]
+            return _json(self.commands.get(scope, []))
+        m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
+        if m and method == "POST":
+            return self._callback(m.group(1), m.group(2), body, query)
+        m = re.fullmatch(rf"/webhooks/{app}/([^/]+)(/messages/@original)?", path)
+        if m and method in ("POST", "PATCH"):
+            token = m.group(1)
+            if token not in self._interaction_tokens:
+                return _error(404, 10015, "Unknown Webhook")
+            message = self._message(self.new_id(), body)
+            message["edit_original"] = method == "PATCH"
+            self.webhook_messages.setdefault(token, []).append(message)
+            return _json(message)
+        m = re.fullmatch(r"/channels/(\d+)/messages", path)
+        if m and method == "POST":
+            return self._create_message(m.group(1), body)
+        if method == "POST" and path == "/users/@me/channels":
+            user_id = str((body or {}).get("recipient_id", ""))
+            if user_id in self.unknown_users:
+                return _error(400, 50035, "Invalid Form Body")
+            channel_id = self.dm_channels.setdefault(user_id, self.new_id())
+            return _json({"id": channel_id, "type": 1, "recipients": [self._user(user_id)]})
+        return _error(404, 0, f"404: Not Found ({method} {path})")
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": self.application_id,
+            "name": "mlebot",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self._user("900000000000000001", "owner"),
+            "verify_key": "0" * 64,
+            "flags": 0,
+        }
+
+    def _message(self, message_id: str, body: Any) -> dict[str, Any]:
+        data = dict(body or {})
+        return {
+            "id": message_id,
+            "type": 0,
+            "content": data.get("content", ""),
+            "embeds": data.get("embeds", []),
+            "components": data.get("components", []),
+            "flags": data.get("flags", 0),
+            "nonce": data.get("nonce"),
+            "allowed_mentions": data.get("allowed_mentions"),
+            "author": {**self._user(self.bot_id, "mlebot"), "bot": True},
+        }
+
+    def _callback(
+        self, interaction_id: str, token: str, body: Any, query: Mapping[str, str]
+    ) -> web.StreamResponse:
+        if self._interaction_tokens.get(token) != interaction_id:
+            return _error(404, 10062, "Unknown interaction")
+        done = self.callbacks.setdefault(interaction_id, [])
+        if done:
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        done.append(body)
+        return web.Response(status=204)
+
+    def _create_message(self, channel_id: str, body: Any) -> web.StreamResponse:
+        known = {cid for g in self.guilds.values() for cid in g.channels}
+        dm_users = {cid: uid for uid, cid in self.dm_channels.items()}
+        if channel_id not in known and channel_id not in dm_users:
+            return _error(404, 10003, "Unknown Channel")
+        if channel_id in dm_users and dm_users[channel_id] in self.closed_dms:
+            return _error(403, 50007, "Cannot send messages to this user")
+        posted = self.messages.setdefault(channel_id, [])
+        nonce = (body or {}).get("nonce")
+        if nonce is not None and (body or {}).get("enforce_nonce"):
+            for existing in posted:
+                if existing["nonce"] == nonce:
+                    return _json(existing)
+        message = self._message(self.new_id(), body)
+        message["channel_id"] = channel_id
+        posted.append(message)
+        return _json(message)
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        session = _Session(ws)
+        self.sessions.append(session)
+        await ws.send_json({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op = payload.get("op")
+                if op == HEARTBEAT:
+                    await ws.send_json({"op": HEARTBEAT_ACK})
+                elif op == IDENTIFY:
+                    session.identify = payload["d"]
+                    if payload["d"].get("token") != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    self.identifies += 1
+                    await self._ready(session)
+        finally:
+            self.sessions.remove(session)
+            await self._notify()
+        return ws
+
+    async def _send(self, session: _Session, event: str, data: Any) -> None:
+        session.seq += 1
+        await session.ws.send_json({"op": DISPATCH, "t": event, "s": session.seq, "d": data})
+
+    async def _ready(self, session: _Session) -> None:
+        bot = {**self._user(self.bot_id, "mlebot"), "bot": True}
+        await self._send(
+            session,
+            "READY",
+            {
+                "v": 10,
+                "user": bot,
+                "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds.values()],
+                "session_id": "emulated-session",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": self.application_id, "flags": 0},
+            },
+        )
+        for guild in self.guilds.values():
+            await self._send(session, "GUILD_CREATE", self.guild_payload(guild))
+        session.identified.set()
+        await self._notify()
+
+    def guild_payload(self, guild: Guild) -> dict[str, Any]:
+        return {
+            "id": guild.id,
+            "name": guild.name,
+            "owner_id": guild.owner_id,
+            "icon": None,
+            "features": [],
+            "member_count": 2,
+            "roles": [
+                {
+                    "id": guild.id,
+                    "name": "@everyone",
+                    "permissions": str(MEMBER_PERMISSIONS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                }
+            ],
+            "channels": [
+                {"id": cid, "name": name, "type": 0, "position": i, "guild_id": guild.id}
+                for i, (cid, name) in enumerate(guild.channels.items())
+            ],
+            "system_channel_id": guild.system_channel_id,
+            "members": [],
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stickers": [],
+            "emojis": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+        }
+
+    async def wait_identified(self, count: int = 1, within: float = 10.0) -> None:
+        await self.wait_for(lambda: self.identifies >= count, within)
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        """Send a DISPATCH event to every identified gateway session."""
+        sessions = [s for s in self.sessions if s.identified.is_set()]
+        assert sessions, "no gateway session is connected"
+        for session in sessions:
+            await self._send(session, event, data)
+
+    # -- interactions ----------------------------------------------------------------------
+
+    def _interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user_id: str,
+        user_name: str,
+        guild_id: str | None,
+        channel_id: str | None,
+        permissions: int,
+        roles: Iterable[str],
+    ) -> dict[str, Any]:
+        interaction_id, token = self.new_id(), f"tok-{self.new_id()}"
+        self._interaction_tokens[token] = interaction_id
+        user = self._user(user_id, user_name)
+        out: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.application_id,
+            "type": kind,
+            "data": data,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "attachment_size_limit": 10_485_760,
+        }
+        if guild_id is not None:
+            guild = self.guilds[guild_id]
+            channel_id = channel_id or next(iter(guild.channels))
+            out["guild_id"] = guild_id
+            out["guild_locale"] = "en-US"
+            out["context"] = 0
+            out["channel_id"] = channel_id
+            out["channel"] = {
+                "id": channel_id,
+                "name": guild.channels.get(channel_id, ""),
+                "type": 0,
+                "guild_id": guild_id,
+            }
+            out["member"] = {
+                "user": user,
+                "roles": list(roles),
+                "permissions": str(permissions),
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        else:
+            channel_id = self.dm_channels.setdefault(user_id, self.new_id())
+            out["context"] = 1
+            out["channel_id"] = channel_id
+            out["channel"] = {"id": channel_id, "type": 1, "recipients": [user]}
+            out["user"] = user
+        return out
+
+    async def interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user_id: str = "700000000000000001",
+        user_name: str = "ana",
+        guild_id: str | None = None,
+        channel_id: str | None = None,
+        moderator: bool = False,
+        roles: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Dispatch an INTERACTION_CREATE and return its payload. Without `guild_id` it comes
+        from the first guild (use `guild_id=""` for a DM)."""
+        if guild_id is None:
+            guild_id = next(iter(self.guilds)) if self.guilds else ""
+        perms = MEMBER_PERMISSIONS | (MANAGE_GUILD if moderator else 0)
+        payload = self._interaction(
+            kind,
+            data,
+            user_id=user_id,
+            user_name=user_name,
+            guild_id=guild_id or None,
+            channel_id=channel_id,
+            permissions=perms,
+            roles=roles,
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    def command_data(
+        self, path: str, options: Mapping[str, Any] | None = None, *, focused: str | None = None
+    ) -> dict[str, Any]:
+        """The `data` of an application command: `path` words become (sub)command levels."""
+        words = path.split()
+        leaf: list[dict[str, Any]] = [
+            {
+                "name": k,
+                "type": _value_type(v),
+                "value": v,
+                **({"focused": True} if k == focused else {}),
+            }
+            for k, v in (options or {}).items()
+        ]
+        options_tree = leaf
+        for depth in range(len(words) - 1, 0, -1):
+            kind = 1 if depth == len(words) - 1 else 2
+            options_tree = [{"name": words[depth], "type": kind, "options": options_tree}]
+        return {"id": self.new_id(), "name": words[0], "type": 1, "options": options_tree}
+
+    async def slash(
+        self, path: str, options: Mapping[str, Any] | None = None, **who: Any
+    ) -> dict[str, Any]:
+        return await self.interact(2, self.command_data(path, options), **who)
+
+    async def autocomplete(
+        self, path: str, options: Mapping[str, Any], focused: str, **who: Any
+    ) -> dict[str, Any]:
+        return await self.interact(4, self.command_data(path, options, focused=focused), **who)
+
+    async def click(self, custom_id: str, **who: Any) -> dict[str, Any]:
+        return await self.interact(3, {"custom_id": custom_id, "component_type": 2}, **who)
+
+    def replies(self, interaction: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every message payload the bot answered `interaction` with, in order: the callback's
+        data (unless it was a defer) and the webhook edits/follow-ups."""
+        out: list[dict[str, Any]] = []
+        for body in self.callbacks.get(str(interaction["id"]), []):
+            if body.get("type") == 4:
+                out.append(body["data"])
+        out.extend(self.webhook_messages.get(str(interaction["token"]), []))
+        return out
+
+    async def wait_reply(
+        self, interaction: Mapping[str, Any], count: int = 1, within: float = 10.0
+    ) -> list[dict[str, Any]]:
+        await self.wait_for(lambda: len(self.replies(interaction)) >= count, within)
+        return self.replies(interaction)
+
+    async def wait_callback(
+        self, interaction: Mapping[str, Any], within: float = 10.0
+    ) -> dict[str, Any]:
+        key = str(interaction["id"])
+        await self.wait_for(lambda: bool(self.callbacks.get(key)), within)
+        return self.callbacks[key][0]
+
+
+def _value_type(value: Any) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return 4
+    if isinstance(value, float):
+        return 10
+    return 3
+
+
+def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    # discord.py decodes a body as JSON only when Content-Type is exactly application/json.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status=status)
+
+
+def _fault_response(fault: Fault) -> web.Response:
+    if fault.status == 429:
+        headers = {
+            "Retry-After": str(max(1, round(fault.retry_after + 0.499))),
+            "X-RateLimit-Scope": "global" if fault.is_global else "user",
+            "Via": "1.1 google",
+        }
+        if fault.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        else:
+            headers["X-RateLimit-Bucket"] = "emulated-bucket"
+            headers["X-RateLimit-Limit"] = "5"
+            headers["X-RateLimit-Remaining"] = "0"
+            headers["X-RateLimit-Reset-After"] = str(fault.retry_after)
+        body = {
+            "message": fault.message or "You are being rate limited.",
+            "retry_after": fault.retry_after,
+            "global": fault.is_global,
+        }
+        if fault.code:
+            body["code"] = fault.code
+        return _json(body, status=429, headers=headers)
+    return _json(
+        {"code": fault.code, "message": fault.message or f"{fault.status} error"},
+        status=fault.status,
+    )
