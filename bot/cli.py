@@ -174,6 +174,14 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     print(f"  default time zone: {settings.default_timezone}")
     platforms = settings.platforms()
     print(f"  platforms: {', '.join(platforms) if platforms else 'none (console only)'}")
+    if settings.slack_enabled:
+        modes = []
+        if settings.slack_app_token is not None:
+            modes.append("Socket Mode")
+        if settings.slack_signing_secret is not None:
+            modes.append(f"HTTP at {settings.http_host}:{settings.http_port}/slack/events")
+        prefix = f", commands /{settings.slack_command_prefix}<group>"
+        print(f"  slack: {' + '.join(modes)}{prefix if settings.slack_command_prefix else ''}")
     asyncio.run(db.close())
     return 0
 

@@ -221,3 +221,10 @@ async def test_url_verification_challenge(slack_bot: SlackBot) -> None:
     async with slack_bot.session.post(slack_bot.events_url, data=body, headers=headers) as resp:
         assert resp.status == 200
         assert (await resp.json())["challenge"] == "abc"
+
+
+async def test_unknown_user_lookup_is_cached_as_member(slack_bot: SlackBot) -> None:
+    for _ in range(2):
+        _, body = await slack_bot.command("/demo", "purge", user="U999")
+        assert "Only moderators" in texts(body)
+    assert len(slack_bot.mock.calls_to("users.info")) == 1

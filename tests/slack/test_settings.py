@@ -45,3 +45,18 @@ def test_http_mode_needs_the_http_server_and_socket_mode_does_not(settings: Sett
         SlackAdapter(app(slack_signing_secret="s"))
     adapter = SlackAdapter(app(slack_app_token="xapp-1"))
     assert adapter.socket_mode and not adapter.http_mode
+
+
+def test_config_check_describes_the_slack_mode(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("SLACK_COMMAND_PREFIX", "ml-")
+    assert main(["--env-file", "/nonexistent", "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "slack: Socket Mode, commands /ml-<group>" in out
+    assert "xoxb-1" not in out and "xapp-1" not in out

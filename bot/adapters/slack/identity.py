@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,8 +22,8 @@ ADMIN_CACHE_SECONDS = 600.0
 class AdminCache:
     """Whether a Slack user is a workspace admin or owner, asked once per `ttl` seconds.
 
-    Users listed in `configured` are moderators without asking Slack. A failed lookup counts
-    as "not an admin" and is not cached, so the next command asks again.
+    Users listed in `configured` are moderators without asking Slack. A lookup that could not
+    reach Slack counts as "not an admin" and is not cached, so the next command asks again.
     """
 
     def __init__(
@@ -48,8 +49,13 @@ class AdminCache:
             return hit[1]
         try:
             response = await self.client.users_info(user=user_id)
-        except (SlackApiError, OSError, TimeoutError) as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc)
+        except SlackApiError as exc:
+            # Slack answered (e.g. user_not_found): remember the "no" like any other answer.
+            log.warning("users.info refused for %s: %s", user_id, exc.response.get("error"))
+            self._cache[user_id] = (now, False)
+            return False
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
             return False
         user: Mapping[str, Any] = response.get("user") or {}
         admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
