@@ -53,7 +53,7 @@ async def test_dm_fan_out_opens_each_conversation_once(
     posted = [c.params["channel"] for c in slack_mock.calls_to("chat.postMessage")]
     assert sorted(posted[:-3]) == sorted("D" + u for u in users)
     assert posted[-3:] == ["D" + users[0]] * 3
-    assert sender.cached_dm_channels() == 25
+    assert len(sender.dm_cache) == 25
 
 
 async def test_concurrent_dms_to_a_new_user_open_once(

@@ -88,10 +88,9 @@ class SlackAdapter:
         )
         self.admins = identity.AdminCache(self.client, settings.slack_moderators)
         #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
-        self.sender = SlackSender(token, base_url=settings.slack_api_url)
-        delivery = getattr(app, "delivery", None)  # present once the delivery engine is wired
-        if delivery is not None:
-            delivery.register_sender(self.platform, self.sender)
+        self.sender = SlackSender(
+            token, base_url=settings.slack_api_url, dm_cache=app.delivery.dm_cache(self.platform)
+        )
         self.prefix = settings.slack_command_prefix
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -114,6 +113,7 @@ class SlackAdapter:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.app.delivery.register_sender(self.platform, self.sender)
         if self.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]

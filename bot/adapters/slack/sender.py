@@ -1,16 +1,15 @@
 """Sending on the bot's own initiative in Slack: the delivery engine's `Sender` for "slack".
 
-Channel posts go to `chat.postMessage`; DMs first open (and cache) the conversation with
-`conversations.open`. One attempt per call: the client has no retry handlers, and every failure is
-reported as the delivery engine's error type (429 -> RateLimited with Retry-After, 5xx and
-network trouble -> TransientError, unknown/archived channel or user -> PermanentError).
+Channel posts go to `chat.postMessage`; DMs first open the conversation with
+`conversations.open`, cached in the engine's DM channel cache. One attempt per call: the client
+has no retry handlers, and every failure is reported as the delivery engine's error type (429 ->
+RateLimited with Retry-After, 5xx and network trouble -> TransientError, unknown/archived
+channel or user -> PermanentError).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import render
+from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
 from bot.jobs import Destination, DestinationKind
 from bot.messages import Message
@@ -26,7 +26,6 @@ from bot.messages import Message
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-DM_CACHE_SIZE = 50_000
 DEFAULT_RETRY_AFTER = 1.0
 
 #: The recipient cannot be reached: stop trying and mark them undeliverable.
@@ -51,23 +50,29 @@ TRANSIENT_ERRORS = frozenset(
 
 
 class SlackSender:
-    """Posts to Slack channels and DMs for the delivery engine."""
+    """Posts to Slack channels and DMs for the delivery engine.
+
+    `dm_cache` is the engine's per-platform DM channel cache (`app.delivery.dm_cache("slack")`),
+    so concurrent sends to one member share a single `conversations.open`.
+    """
 
     platform = PLATFORM
 
-    def __init__(self, token: str, *, base_url: str) -> None:
+    def __init__(
+        self, token: str, *, base_url: str, dm_cache: DMChannelCache | None = None
+    ) -> None:
         # No retry handlers: retrying and pacing are the delivery engine's job.
         self.client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=[])
-        self._dm_channels: OrderedDict[str, str] = OrderedDict()
-        self._opening: dict[str, asyncio.Future[str]] = {}
+        self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str
     ) -> None:
         body = render(message)
+        is_dm = destination.kind is DestinationKind.DM
         try:
-            if destination.kind is DestinationKind.DM:
-                channel = await self._dm_channel(destination.target_id)
+            if is_dm:
+                channel = await self.dm_cache.get(destination.target_id, self._open)
             else:
                 channel = destination.target_id
             try:
@@ -79,38 +84,20 @@ class SlackSender:
                     unfurl_media=False,
                 )
             except SlackApiError:
-                self._dm_channels.pop(destination.target_id, None)
+                if is_dm:  # the cached DM channel may be stale: open it afresh next time
+                    self.dm_cache.forget(destination.target_id)
                 raise
         except SlackApiError as exc:
             raise classify(exc) from None
         except (aiohttp.ClientError, TimeoutError, OSError, SlackClientError) as exc:
             raise TransientError(f"Slack unreachable: {type(exc).__name__}") from None
 
-    async def _dm_channel(self, user_id: str) -> str:
-        cached = self._dm_channels.get(user_id)
-        if cached is not None:
-            self._dm_channels.move_to_end(user_id)
-            return cached
-        # Concurrent sends to one user share a single conversations.open.
-        pending = self._opening.get(user_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self._open(user_id))
-            self._opening[user_id] = pending
-            pending.add_done_callback(lambda _: self._opening.pop(user_id, None))
-        return await asyncio.shield(pending)
-
     async def _open(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)
         channel = str((response.get("channel") or {}).get("id", ""))
         if not channel:
             raise TransientError("conversations.open returned no channel")
-        self._dm_channels[user_id] = channel
-        if len(self._dm_channels) > DM_CACHE_SIZE:
-            self._dm_channels.popitem(last=False)
         return channel
-
-    def cached_dm_channels(self) -> int:
-        return len(self._dm_channels)
 
 
 def classify(exc: SlackApiError) -> DeliveryError:
