@@ -1,0 +1,199 @@
+"""A loopback emulator of the Discord and Slack message APIs, for the fan-out benchmark.
+
+    python -m bench.emulator [--ceiling 2000] [--latency-ms 50] [--fail-rate 0]
+
+Binds 127.0.0.1 on a free port and prints `PORT <n>` on its first line. Every request waits
+`latency` before it is answered and counts against one global ceiling of `ceiling` requests per
+one-second window; over it, the answer is a 429 shaped like the platform's (Discord: JSON
+`retry_after` and `global: true`, `X-RateLimit-Scope: global`; Slack: `Retry-After` header,
+`error: ratelimited`). `fail-rate` answers that fraction of message posts with a 503.
+
+Discord: `POST /discord/api/v10/users/@me/channels` opens a DM, `POST
+/discord/api/v10/channels/{id}/messages` posts (a repeated `nonce` with `enforce_nonce` returns
+the first message and is not delivered again). Slack: `conversations.open` and
+`chat.postMessage` under `/slack/api/`. `GET /stats` returns the counts; `POST /reset` zeroes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import random
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+
+class Emulator:
+    def __init__(self, ceiling: float, latency: float, fail_rate: float, seed: int = 1) -> None:
+        self.ceiling = ceiling
+        self.latency = latency
+        self.fail_rate = fail_rate
+        self.random = random.Random(seed)
+        self.window = math.floor(time.monotonic())
+        self.in_window = 0
+        self.delivered: Counter[str] = Counter()  # channel -> messages shown to the person
+        self.nonces: set[tuple[str, str]] = set()
+        self.counts: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        self.delivered.clear()
+        self.nonces.clear()
+        self.counts.clear()
+
+    async def admit(self) -> float:
+        """Wait the round trip; 0 if the request is within the ceiling, else Retry-After."""
+        self.counts["requests"] += 1
+        await asyncio.sleep(self.latency)
+        now = time.monotonic()
+        window = math.floor(now)
+        if window != self.window:
+            self.window, self.in_window = window, 0
+        if self.in_window >= self.ceiling:
+            self.counts["rate_limited"] += 1
+            return window + 1 - now
+        self.in_window += 1
+        return 0.0
+
+    def fails(self) -> bool:
+        if self.fail_rate and self.random.random() < self.fail_rate:
+            self.counts["failed_5xx"] += 1
+            return True
+        return False
+
+    def deliver(self, channel: str, nonce: str | None) -> None:
+        if nonce:
+            if (channel, nonce) in self.nonces:
+                self.counts["nonce_deduplicated"] += 1
+                return
+            self.nonces.add((channel, nonce))
+        self.delivered[channel] += 1
+        self.counts["messages"] += 1
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            **self.counts,
+            "channels": len(self.delivered),
+            "duplicates": sum(n - 1 for n in self.delivered.values() if n > 1),
+        }
+
+    # -- Discord -------------------------------------------------------------------------
+
+    async def discord_open(self, request: web.Request) -> web.Response:
+        wait = await self.admit()
+        if wait:
+            return _discord_429(wait)
+        body = await request.json()
+        self.counts["dm_opened"] += 1
+        return web.json_response({"id": f"dm{body['recipient_id']}", "type": 1})
+
+    async def discord_post(self, request: web.Request) -> web.Response:
+        wait = await self.admit()
+        if wait:
+            return _discord_429(wait)
+        if self.fails():
+            return web.json_response({"message": "Service unavailable"}, status=503)
+        body = await request.json()
+        channel = request.match_info["channel"]
+        nonce = str(body["nonce"]) if body.get("enforce_nonce") and body.get("nonce") else None
+        self.deliver(channel, nonce)
+        return web.json_response({"id": str(self.counts["messages"]), "channel_id": channel})
+
+    # -- Slack ---------------------------------------------------------------------------
+
+    async def _slack_args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(await request.post())
+        return args
+
+    async def slack_open(self, request: web.Request) -> web.Response:
+        wait = await self.admit()
+        if wait:
+            return _slack_429(wait)
+        args = await self._slack_args(request)
+        self.counts["dm_opened"] += 1
+        return web.json_response({"ok": True, "channel": {"id": f"D{args['users']}"}})
+
+    async def slack_post(self, request: web.Request) -> web.Response:
+        wait = await self.admit()
+        if wait:
+            return _slack_429(wait)
+        if self.fails():
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
+        args = await self._slack_args(request)
+        self.deliver(str(args["channel"]), None)
+        return web.json_response({"ok": True, "ts": f"{time.time():.6f}"})
+
+    async def get_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def post_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/discord/api/v10/users/@me/channels", self.discord_open)
+        app.router.add_post("/discord/api/v10/channels/{channel}/messages", self.discord_post)
+        app.router.add_post("/slack/api/conversations.open", self.slack_open)
+        app.router.add_post("/slack/api/chat.postMessage", self.slack_post)
+        app.router.add_get("/stats", self.get_stats)
+        app.router.add_post("/reset", self.post_reset)
+        return app
+
+
+def _discord_429(wait: float) -> web.Response:
+    return web.json_response(
+        {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True},
+        status=429,
+        headers={
+            "Retry-After": str(math.ceil(wait)),
+            "X-RateLimit-Global": "true",
+            "X-RateLimit-Scope": "global",
+        },
+    )
+
+
+def _slack_429(wait: float) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": "ratelimited"},
+        status=429,
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+
+
+async def serve(ceiling: float, latency: float, fail_rate: float) -> None:
+    emulator = Emulator(ceiling, latency, fail_rate)
+    runner = web.AppRunner(emulator.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(f"PORT {port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ceiling", type=float, default=2000.0, help="requests per second")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="round trip per request")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of posts given 503")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.ceiling, args.latency_ms / 1000, args.fail_rate))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

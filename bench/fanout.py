@@ -1,0 +1,408 @@
+"""Fan-out benchmark: one digest to N subscribers by DM, through the delivery engine, against a
+loopback emulator of the platform API (bench/emulator.py) with a latency and a rate ceiling.
+
+    uv run python -m bench.fanout --subscribers 10000 [--ceiling 2000] [--latency-ms 50]
+                                  [--platform discord|slack] [--kills 3] [--database-url URL]
+
+The digest is queued in the outbox (one transaction), then a separate bot process drains it
+through the engine (so its CPU time and peak RSS are the bot's alone). With `--kills K` that
+process is SIGKILLed at K random moments and restarted each time. The emulator counts what the
+subscribers received: losses (subscribers with nothing) and duplicates (a second visible copy;
+Discord copies carrying a nonce already seen are dropped by the emulator as Discord does, and
+counted apart). A naive baseline (`for each subscriber: await send()`) then runs in the bench
+process over a sample of subscribers. Slack mode uses the real Slack adapter's Sender; Discord
+mode a minimal aiohttp Discord sender in this file (the Discord adapter has not landed yet).
+
+A DM to a new subscriber costs two requests (open the DM channel, post), so messages/s is about
+half the request ceiling on a first fan-out; `ceiling_ratio` is requests/s over the ceiling.
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import sqlalchemy as sa
+
+from bot.app import Application
+from bot.delivery.dm_cache import DMChannelCache
+from bot.delivery.sender import PermanentError, RateLimited, Sender, TransientError
+from bot.jobs import Delivery, Destination, DestinationKind
+from bot.messages import Message, Section
+from bot.settings import load_settings
+from storage import migrations
+from storage.database import Database
+from storage.outbox import OutboxStatus, enqueue, outbox
+
+RUN_KEY = "bench:digest:1"
+DIGEST = Message(
+    title="ML engineering weekly — issue 42",
+    body="This week: make your training runs reproducible.",
+    sections=(
+        Section("Tip", "Pin data versions next to code versions; log both with every run."),
+        Section("Resource", "Designing Machine Learning Systems, chapter 6."),
+        Section("Problem of the week", "Two Sum — easy, 15 minutes."),
+    ),
+    footer="Reply /digest unsubscribe to stop these.",
+)
+
+
+class LoopbackDiscordSender:
+    """A minimal Discord REST sender (DM open + create message with nonce) for the bench."""
+
+    platform = "discord"
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession, cache: DMChannelCache):
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.cache = cache
+
+    async def send(
+        self, destination: Destination, message: Message, *, idempotency_key: str
+    ) -> None:
+        if destination.kind is DestinationKind.DM:
+            channel = await self.cache.get(destination.target_id, self._open)
+        else:
+            channel = destination.target_id
+        payload = {
+            "content": message.plain_text()[:2000],
+            "nonce": idempotency_key,
+            "enforce_nonce": True,
+            "allowed_mentions": {"parse": []},
+        }
+        await self._post(f"/channels/{channel}/messages", payload)
+
+    async def _open(self, user_id: str) -> str:
+        data = await self._post("/users/@me/channels", {"recipient_id": user_id})
+        return str(data["id"])
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            async with self.session.post(self.base_url + path, json=payload) as resp:
+                data = await resp.json(content_type=None)
+                if resp.status < 300:
+                    return dict(data)
+                if resp.status == 429:
+                    retry = float(data.get("retry_after") or resp.headers.get("Retry-After", 1))
+                    scope = (
+                        "global"
+                        if data.get("global")
+                        else resp.headers.get("X-RateLimit-Bucket", path)
+                    )
+                    raise RateLimited(retry, scope=scope)
+                if resp.status >= 500:
+                    raise TransientError(f"Discord answered {resp.status}")
+                code = data.get("code")
+                raise PermanentError(
+                    f"{code}: {data.get('message', resp.status)}",
+                    recipient_undeliverable=code in (50007, 10013, 10003),
+                )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientError(f"Discord unreachable: {type(exc).__name__}") from None
+
+
+def make_sender(platform: str, api: str, session: aiohttp.ClientSession) -> Sender:
+    if platform == "slack":
+        from bot.adapters.slack.sender import SlackSender
+
+        return SlackSender("xoxb-bench", base_url=f"{api}/slack/api/")
+    return LoopbackDiscordSender(f"{api}/discord/api/v10", session, DMChannelCache())
+
+
+def subscribers(n: int, prefix: str = "") -> list[Delivery]:
+    return [
+        Delivery(
+            Destination("discord", "bench-guild", DestinationKind.DM, f"{prefix}{100000 + i}"),
+            DIGEST,
+        )
+        for i in range(n)
+    ]
+
+
+def settings_for(args: argparse.Namespace) -> Any:
+    rate = args.rate if args.rate is not None else args.ceiling * 0.97
+    concurrency = args.concurrency or max(16, math.ceil(rate * args.latency_ms / 1000 * 1.5))
+    key = "slack" if args.platform == "slack" else "discord"
+    return load_settings(
+        None,
+        database_url=args.database_url,
+        **{f"delivery_{key}_rate": rate, "delivery_concurrency": concurrency},
+    )
+
+
+# -- the bot process ---------------------------------------------------------------------
+
+
+async def worker(args: argparse.Namespace) -> dict[str, Any]:
+    """Drain the outbox through the engine; report this process's CPU and memory."""
+    settings = settings_for(args)
+    app = Application(settings, cog_classes=[])
+    platform = args.platform
+    started = time.perf_counter()
+    cpu0 = time.process_time()  # interpreter start-up and imports are not per-message work
+    await app.start()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        sender = make_sender(platform, args.api, session)
+        sender_platform = "slack" if platform == "slack" else "discord"
+        app.delivery.register_sender(sender_platform, sender)
+        try:
+            while await _unfinished(app) > 0:  # noqa: ASYNC110 - the database is the truth
+                await asyncio.sleep(0.25)
+        finally:
+            await app.stop()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu0,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+async def _unfinished(app: Application) -> int:
+    async with app.db.transaction() as conn:
+        return int(
+            (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+                )
+            ).scalar_one()
+        )
+
+
+# -- the bench process -------------------------------------------------------------------
+
+
+async def prepare(args: argparse.Namespace, n: int) -> float:
+    db = Database(args.database_url)
+    try:
+        await migrations.upgrade(db)
+        deliveries = subscribers(n)
+        if args.platform == "slack":
+            deliveries = [
+                Delivery(
+                    Destination("slack", "T1", DestinationKind.DM, d.destination.target_id),
+                    d.message,
+                )
+                for d in deliveries
+            ]
+        started = time.perf_counter()
+        async with db.transaction() as conn:
+            await enqueue(conn, run_key=RUN_KEY, deliveries=deliveries, now=_now())
+        return time.perf_counter() - started
+    finally:
+        await db.close()
+
+
+async def counts(database_url: str) -> dict[str, int]:
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+            )
+            return {status: int(n) for status, n in rows}
+    finally:
+        await db.close()
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+async def baseline(args: argparse.Namespace, n: int) -> dict[str, float]:
+    """The naive way: one subscriber after another, each send awaited."""
+    async with aiohttp.ClientSession() as session:
+        sender = make_sender(args.platform, args.api, session)
+        cpu0 = time.process_time()
+        started = time.perf_counter()
+        sent = 0
+        for delivery in subscribers(n, prefix="9"):
+            try:
+                await sender.send(delivery.destination, delivery.message, idempotency_key="b")
+                sent += 1
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu0
+    return {"msgs_per_s": sent / seconds, "cpu_us_per_msg": cpu / max(1, sent) * 1e6}
+
+
+def http_json(url: str, method: str = "GET") -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as session, session.request(method, url) as resp:
+            return dict(await resp.json())
+
+    return asyncio.run(go())
+
+
+def start_emulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.emulator",
+            "--ceiling",
+            str(args.ceiling),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--fail-rate",
+            str(args.fail_rate),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    if len(line) != 2 or line[0] != "PORT":
+        proc.kill()
+        raise SystemExit("the emulator did not start")
+    return proc, f"http://127.0.0.1:{line[1]}"
+
+
+def run_bot(args: argparse.Namespace, kill_at: int | None) -> dict[str, Any] | None:
+    """One bot process; SIGKILLed once the emulator has received `kill_at` messages."""
+    cmd = [sys.executable, "-m", "bench.fanout", "--worker", *args.passthrough]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    if kill_at is not None:
+        while proc.poll() is None:
+            if int(http_json(f"{args.api}/stats").get("messages", 0)) >= kill_at:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return None
+            time.sleep(0.02)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"the bot process failed ({proc.returncode})")
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fan-out benchmark of the delivery engine")
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--ceiling", type=float, default=2000.0, help="emulator requests/s")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of posts given 503")
+    parser.add_argument("--rate", type=float, default=None, help="engine rate (0.97 x ceiling)")
+    parser.add_argument("--concurrency", type=int, default=0, help="in flight (auto)")
+    parser.add_argument("--platform", choices=("discord", "slack"), default="discord")
+    parser.add_argument("--kills", type=int, default=0, help="SIGKILL the bot K times")
+    parser.add_argument("--baseline", type=int, default=200, help="baseline sample size")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(asyncio.run(worker(args))))
+        return 0
+
+    tmp = tempfile.TemporaryDirectory(prefix="fanout-")
+    if args.database_url is None:
+        args.database_url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    rng = random.Random(args.seed)
+    emulator, args.api = start_emulator(args)
+    try:
+        n = args.subscribers
+        enqueue_s = asyncio.run(prepare(args, n))
+        args.passthrough = [
+            a
+            for a in [
+                *("--subscribers", str(n), "--ceiling", str(args.ceiling)),
+                *("--latency-ms", str(args.latency_ms), "--platform", args.platform),
+                *("--database-url", args.database_url, "--api", args.api),
+                *(("--rate", str(args.rate)) if args.rate is not None else ()),
+                *(("--concurrency", str(args.concurrency)) if args.concurrency else ()),
+            ]
+        ]
+        # Kill at random points of the fan-out: after a random share of the messages arrived.
+        kills = sorted(int(n * rng.uniform(0.05, 0.95)) for _ in range(args.kills))
+        started = time.perf_counter()
+        killed_at: list[int] = []
+        for at in kills:
+            if run_bot(args, at) is None:
+                killed_at.append(at)
+        result = run_bot(args, None)
+        assert result is not None
+        wall = time.perf_counter() - started
+        stats = http_json(f"{args.api}/stats")
+        rows = asyncio.run(counts(args.database_url))
+        requests = int(stats.get("requests", 0))
+        channels = int(stats.get("channels", 0))
+        seconds = result["seconds"] if not args.kills else wall
+        admitted = requests - int(stats.get("rate_limited", 0))
+        figures: dict[str, Any] = {
+            "platform": args.platform,
+            "subscribers": n,
+            "ceiling_rps": args.ceiling,
+            "latency_ms": args.latency_ms,
+            "kills": args.kills,
+            "killed_after_messages": killed_at,
+            "enqueue_s": round(enqueue_s, 3),
+            "seconds": round(seconds, 2),
+            "msgs_per_s": round(channels / seconds, 1),
+            "requests_per_s": round(admitted / seconds, 1),
+            "ceiling_ratio": round(admitted / seconds / args.ceiling, 3),
+            "cpu_us_per_msg": round(result["cpu_s"] / max(1, n) * 1e6, 1),
+            "peak_rss_mb": round(result["peak_rss_mb"], 1),
+            "rate_limited_429": int(stats.get("rate_limited", 0)),
+            "duplicates": int(stats.get("duplicates", 0)),
+            "nonce_deduplicated": int(stats.get("nonce_deduplicated", 0)),
+            "losses": n - channels,
+            "outbox": rows,
+        }
+        http_json(f"{args.api}/reset", "POST")
+        base = asyncio.run(baseline(args, min(args.baseline, n))) if args.baseline else {}
+        figures["baseline_n"] = min(args.baseline, n)
+        figures["baseline_msgs_per_s"] = round(base.get("msgs_per_s", 0.0), 1)
+        figures["baseline_cpu_us_per_msg"] = round(base.get("cpu_us_per_msg", 0.0), 1)
+    finally:
+        emulator.terminate()
+        emulator.wait()
+        tmp.cleanup()
+    print(
+        f"{figures['platform']}: {n} DMs in {figures['seconds']} s: "
+        f"{figures['msgs_per_s']} msgs/s, {figures['requests_per_s']} requests/s = "
+        f"{figures['ceiling_ratio']:.1%} of the {args.ceiling:g}/s ceiling "
+        f"({figures['rate_limited_429']} answered 429)"
+    )
+    print(
+        f"bot process{' (the last one)' if args.kills else ''}: "
+        f"{figures['cpu_us_per_msg']} CPU us/msg, peak RSS "
+        f"{figures['peak_rss_mb']} MB; enqueue {figures['enqueue_s']} s"
+    )
+    print(
+        f"received: losses {figures['losses']}, duplicates {figures['duplicates']} "
+        f"(nonce-deduplicated {figures['nonce_deduplicated']}); SIGKILLed after "
+        f"{killed_at} messages"
+    )
+    print(
+        f"baseline (await each send, {figures['baseline_n']} subscribers): "
+        f"{figures['baseline_msgs_per_s']} msgs/s"
+    )
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.exit(main())
