@@ -120,6 +120,11 @@ async def test_command_prefix(
         assert "you said hi" in texts(body)
         _, body = await bot.command("/demo", "echo hi")
         assert "not one of my commands" in texts(body)
+        # Help and hints name the commands as they must be typed in this workspace.
+        _, body = await bot.command("/ml-help", "")
+        assert "/ml-demo echo" in texts(body) and "`/demo" not in texts(body)
+        _, body = await bot.command("/ml-demo", "nope")
+        assert "/ml-help demo" in texts(body)
     finally:
         await bot.session.close()
         await bot.app.stop()

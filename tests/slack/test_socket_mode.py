@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -69,6 +70,14 @@ async def test_socket_mode_connects_with_the_app_token(
 ) -> None:
     assert slack_mock.socket_tokens == ["Bearer xapp-test"]
     assert socket_bot.http is None, "no HTTP endpoint needed"
+    (adapter,) = socket_bot.adapters
+    assert adapter.is_connected()
+    await slack_mock.stop()  # Slack goes away: readiness must say so
+    for _ in range(200):
+        if not adapter.is_connected():
+            break
+        await asyncio.sleep(0.05)
+    assert not adapter.is_connected()
 
 
 async def test_slash_command_over_the_socket(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.blocks import render
+from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.messages import Message
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,10 @@ class SlackResponder:
         user_id: str,
         response_url: str | None,
         ack_window: bool,
+        rename: Callable[[str], str] = unchanged,
     ) -> None:
         self.client = client
+        self.rename = rename
         self.channel_id = channel_id
         self.user_id = user_id
         self.response_url = response_url
@@ -85,6 +89,7 @@ class SlackResponder:
         self._take_window(None)
 
     async def send(self, message: Message) -> None:
+        message = rename_commands(message, self.rename)
         if self._take_window(message):
             return
         await self._acked.wait()

@@ -10,7 +10,7 @@ channel or user -> PermanentError).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import render
+from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
 from bot.jobs import Destination, DestinationKind
@@ -64,11 +65,13 @@ class SlackSender:
         # No retry handlers: retrying and pacing are the delivery engine's job.
         self.client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=[])
         self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
+        #: Rewrites `/group` mentions to the prefixed Slack names (set by the adapter).
+        self.rename: Callable[[str], str] = unchanged
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str
     ) -> None:
-        body = render(message)
+        body = render(rename_commands(message, self.rename))
         is_dm = destination.kind is DestinationKind.DM
         try:
             if is_dm:
