@@ -40,11 +40,14 @@ class Emulator:
         self.delivered: Counter[str] = Counter()  # channel -> messages shown to the person
         self.nonces: set[tuple[str, str]] = set()
         self.counts: Counter[str] = Counter()
+        self.first_admitted: float | None = None
+        self.last_admitted = 0.0
 
     def reset(self) -> None:
         self.delivered.clear()
         self.nonces.clear()
         self.counts.clear()
+        self.first_admitted = None
 
     async def admit(self) -> float:
         """Wait the round trip; 0 if the request is within the ceiling, else Retry-After."""
@@ -58,6 +61,9 @@ class Emulator:
             self.counts["rate_limited"] += 1
             return window + 1 - now
         self.in_window += 1
+        if self.first_admitted is None:
+            self.first_admitted = now
+        self.last_admitted = now
         return 0.0
 
     def fails(self) -> bool:
@@ -80,6 +86,10 @@ class Emulator:
             **self.counts,
             "channels": len(self.delivered),
             "duplicates": sum(n - 1 for n in self.delivered.values() if n > 1),
+            # from the first to the last request admitted (the bot's start-up excluded)
+            "busy_seconds": 0.0
+            if self.first_admitted is None
+            else self.last_admitted - self.first_admitted,
         }
 
     # -- Discord -------------------------------------------------------------------------

@@ -93,6 +93,16 @@ undeliverable_recipients = sa.Table(
 )
 
 
+dm_channels = sa.Table(
+    "dm_channels",
+    metadata,
+    sa.Column("platform", sa.String(16), primary_key=True),
+    sa.Column("user_id", sa.String(64), primary_key=True),
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
 def message_digest(body: dict[str, Any]) -> str:
     """The content hash identifying a stored message body."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -532,6 +542,41 @@ class OutboxStore:
                 )
                 for r in rows
             ]
+
+    async def dm_channels(self, platform: str, user_ids: Iterable[str]) -> dict[str, str]:
+        """Known DM channel ids of these members."""
+        out: dict[str, str] = {}
+        async with self.db.transaction() as conn:
+            for chunk in _chunks(sorted(set(user_ids))):
+                rows = await conn.execute(
+                    sa.select(dm_channels.c.user_id, dm_channels.c.channel_id).where(
+                        dm_channels.c.platform == platform, dm_channels.c.user_id.in_(chunk)
+                    )
+                )
+                out.update({r.user_id: r.channel_id for r in rows})
+        return out
+
+    async def save_dm_channels(
+        self, platform: str, changes: dict[str, str | None], *, now: datetime
+    ) -> None:
+        """Store opened DM channel ids (None: forget the member's id)."""
+        if not changes:
+            return
+        async with self.db.transaction() as conn:
+            keys = list(changes)
+            for chunk in _chunks(keys):
+                await conn.execute(
+                    dm_channels.delete().where(
+                        dm_channels.c.platform == platform, dm_channels.c.user_id.in_(chunk)
+                    )
+                )
+            values = [
+                {"platform": platform, "user_id": u, "channel_id": c, "updated_at": now}
+                for u, c in changes.items()
+                if c is not None
+            ]
+            for batch in _chunks(values):
+                await conn.execute(dm_channels.insert(), list(batch))
 
     async def undeliverable_count(self, platform: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(undeliverable_recipients)

@@ -3,6 +3,8 @@
 Platforms send DMs to a channel that must be opened first (Discord `POST /users/@me/channels`,
 Slack `conversations.open`). Adapters' senders own that call; this helper makes sure it happens
 once per user (concurrent sends to the same user share one open) and remembers the result.
+The delivery engine persists what the cache learns (`changes()`) and preloads the ids of the
+members it is about to send to (`preload()`), so the cache also survives restarts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class DMChannelCache:
         self.max_size = max_size
         self._ids: OrderedDict[str, str] = OrderedDict()
         self._opening: dict[str, asyncio.Future[str]] = {}
+        self._changes: dict[str, str | None] = {}  # learnt since the last changes() call
         self.opened = 0  # how many times the open call actually ran
 
     def __len__(self) -> int:
@@ -59,6 +62,22 @@ class DMChannelCache:
         return channel
 
     def put(self, user_id: str, channel_id: str) -> None:
+        """Remember an id the platform gave (to be persisted)."""
+        self._remember(user_id, channel_id)
+        self._changes[user_id] = channel_id
+
+    def preload(self, known: dict[str, str]) -> None:
+        """Ids read back from storage (not changes)."""
+        for user_id, channel_id in known.items():
+            if user_id not in self._ids:
+                self._remember(user_id, channel_id)
+
+    def changes(self) -> dict[str, str | None]:
+        """What was learnt or forgotten since the last call (None: forgotten)."""
+        out, self._changes = self._changes, {}
+        return out
+
+    def _remember(self, user_id: str, channel_id: str) -> None:
         self._ids[user_id] = channel_id
         self._ids.move_to_end(user_id)
         while len(self._ids) > self.max_size:
@@ -67,3 +86,4 @@ class DMChannelCache:
     def forget(self, user_id: str) -> None:
         """Drop a cached id (e.g. the platform said the channel is unknown)."""
         self._ids.pop(user_id, None)
+        self._changes[user_id] = None

@@ -237,6 +237,7 @@ class PlatformWorker:
                 lease_until=wall + timedelta(seconds=engine.lease_seconds),
             )
             await self._load_messages(rows)
+            await self._load_dm_channels(rows)
         except Exception:
             log.exception("claiming %s outbox rows failed; retrying shortly", self.platform)
             self.db_due = now + 1.0
@@ -272,6 +273,16 @@ class PlatformWorker:
                 self._messages[message_id] = Message.from_dict(body)
             except (ValueError, TypeError):
                 log.exception("outbox message %d cannot be read", message_id)
+
+    async def _load_dm_channels(self, rows: list[ClaimedRow]) -> None:
+        cache = self.engine.dm_cache(self.platform)
+        wanted = [
+            r.target_id
+            for r in rows
+            if r.kind == DestinationKind.DM and cache.peek(r.target_id) is None
+        ]
+        if wanted:
+            cache.preload(await self.engine.store.dm_channels(self.platform, wanted))
 
     def _job(self, row: ClaimedRow) -> _Job | None:
         message = self._messages.get(row.message_id)
@@ -437,6 +448,7 @@ class PlatformWorker:
 
     async def _flush(self) -> None:
         """Write every pending outcome; outcomes arriving meanwhile form the next batch."""
+        await self._save_dm_channels()
         while self.outcomes:
             batch, self.outcomes = self.outcomes, []
             self.flushing = True
@@ -453,6 +465,20 @@ class PlatformWorker:
                 await asyncio.sleep(0.5)
             finally:
                 self.flushing = False
+            await self._save_dm_channels()
+
+    async def _save_dm_channels(self) -> None:
+        cache = self.engine._dm_caches.get(self.platform)
+        changes = cache.changes() if cache is not None else {}
+        if not changes:
+            return
+        try:
+            await self.engine.store.save_dm_channels(
+                self.platform, changes, now=self.engine.app.clock.now()
+            )
+        except Exception:
+            # Only an optimisation: the channel is opened again next time.
+            log.exception("could not store %d DM channel ids", len(changes))
 
 
 class DeliveryEngine:

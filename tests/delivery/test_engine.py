@@ -290,3 +290,49 @@ async def test_register_before_start_and_wake_for_other_platforms(
     app.delivery.register_sender("discord", discord)
     await settle(app, clock)
     assert discord.sent_to() == {"b": 1}
+
+
+class OpeningSender(FakeSender):
+    """Opens a DM channel (through the engine's cache) before each DM, like real adapters."""
+
+    def __init__(self, app: Application) -> None:
+        super().__init__()
+        self.cache = app.delivery.dm_cache("discord")
+        self.opened: list[str] = []
+
+    async def _open(self, user: str) -> str:
+        self.opened.append(user)
+        return f"dm-{user}"
+
+    async def send(self, destination: Any, message: Any, *, idempotency_key: str) -> None:
+        await self.cache.get(destination.target_id, self._open)
+        await super().send(destination, message, idempotency_key=idempotency_key)
+
+
+async def test_dm_channels_are_opened_once_even_across_restarts(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app1 = await make_app([], **UNLIMITED)
+    first = OpeningSender(app1)
+    app1.delivery.register_sender("discord", first)
+    await queue(app1, "r1", [dm("a"), dm("b")])
+    await settle(app1, clock)
+    await queue(app1, "r2", [dm("a"), dm("b")])
+    await settle(app1, clock)
+    assert first.opened == ["a", "b"]
+    await app1.stop()
+
+    app2 = await make_app([], **UNLIMITED)
+    second = OpeningSender(app2)
+    app2.delivery.register_sender("discord", second)
+    await queue(app2, "r3", [dm("a"), dm("b"), dm("c")])
+    await settle(app2, clock)
+    assert second.opened == ["c"]
+    assert second.sent_to() == {"a": 1, "b": 1, "c": 1}
+    second.cache.forget("a")
+    await queue(app2, "r4", [dm("b")])
+    await settle(app2, clock)
+    assert await app2.delivery.store.dm_channels("discord", ["a", "b", "c"]) == {
+        "b": "dm-b",
+        "c": "dm-c",
+    }
