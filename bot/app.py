@@ -114,9 +114,21 @@ class Application:
                 w.cancel()
             await self.stop()
 
-    async def stop(self) -> None:
-        """Drain deliveries, stop adapters, tear down cogs, close the database. Idempotent."""
+    def request_stop(self, reason: str = "") -> None:
+        """Begin a graceful shutdown (signal handlers call this); `run()` then stops the app."""
+        if not self.stopping.is_set():
+            log.info(
+                "shutting down%s: no new work, in-flight commands get up to %.0f s",
+                f" ({reason})" if reason else "",
+                self.settings.shutdown_grace_seconds,
+            )
         self.stopping.set()
+
+    async def stop(self) -> None:
+        """Finish in-flight commands (bounded), drain deliveries, stop adapters, tear down cogs,
+        close the database. Idempotent."""
+        self.stopping.set()  # from here the dispatcher refuses new invocations
+        await self.dispatcher.drain(self.settings.shutdown_grace_seconds)
         await self.schedules.stop()
         try:
             await self.delivery.stop()

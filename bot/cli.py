@@ -1,4 +1,4 @@
-"""The `mlebot` command line: run, console, db upgrade, config check."""
+"""The `mlebot` command line: run, console, db upgrade, backup, config check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.logs import setup_logging
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
     status.set_defaults(handler=cmd_delivery_status)
+
+    backup = sub.add_parser(
+        "backup", help="copy the SQLite database to PATH (safe while the bot runs)"
+    )
+    backup.add_argument("path", metavar="PATH", help="file to write, e.g. backups/mlebot.db")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    backup.set_defaults(handler=cmd_backup)
 
     config = sub.add_parser("config", help="settings")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -163,6 +171,24 @@ def cmd_delivery_status(args: argparse.Namespace) -> int:
             await db.close()
 
     print(asyncio.run(go()))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup_sqlite, sqlite_path
+
+    settings = _settings(args)
+    try:
+        result = backup_sqlite(
+            sqlite_path(settings.database_url), Path(args.path), overwrite=args.force
+        )
+    except BackupError as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"backup written to {result.path} ({result.size_bytes:,} bytes, {result.pages} pages, "
+        "integrity check ok)"
+    )
     return 0
 
 

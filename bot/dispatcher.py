@@ -6,6 +6,7 @@ anything else is logged with an incident id that the person also sees.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -42,7 +43,7 @@ class Outcome:
     """What happened to one invocation (for metrics and tests)."""
 
     name: str  # command path or "action:<name>"
-    status: str  # "ok" | "user_error" | "denied" | "error"
+    status: str  # "ok" | "user_error" | "denied" | "error" | "refused" (shutting down)
     seconds: float
     incident: str | None = None
 
@@ -61,6 +62,40 @@ class Dispatcher:
         self.outcome_observers: list[OutcomeObserver] = []
         #: Called for every person who acts (e.g. to clear an "undeliverable" mark).
         self.invocation_observers: list[InvocationObserver] = []
+        self._inflight: set[asyncio.Task[object]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def inflight(self) -> int:
+        """Invocations running right now."""
+        return len(self._inflight)
+
+    async def drain(self, grace_seconds: float) -> int:
+        """Wait up to `grace_seconds` for in-flight invocations; cancel the rest.
+
+        Called at shutdown after `app.stopping` is set (so nothing new starts). Cancelling rolls
+        back any transaction the handler holds. Returns how many had to be cancelled.
+        """
+        if not self._inflight:
+            return 0
+        log.info(
+            "waiting up to %.0f s for %d command(s) in flight", grace_seconds, len(self._inflight)
+        )
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+            return 0
+        except TimeoutError:
+            pass
+        stuck = [t for t in self._inflight if not t.done()]
+        for task in stuck:
+            task.cancel()
+        log.warning(
+            "%d command(s) still running after %.0f s were cancelled", len(stuck), grace_seconds
+        )
+        # Wait until the cancellations have unwound (rolled back) before the database closes.
+        await self._idle.wait()
+        return len(stuck)
 
     async def dispatch(self, invocation: Invocation, responder: Responder) -> Outcome:
         """Run a command invocation end to end; never raises."""
@@ -174,6 +209,20 @@ class Dispatcher:
     ) -> Outcome:
         started = time.perf_counter()
         status, incident = "ok", None
+        if self.app.stopping.is_set():
+            await self._safe_send(
+                responder,
+                Message(
+                    body="I am restarting and not taking new commands. Try again in a minute.",
+                    private=True,
+                    tone=Tone.WARNING,
+                ),
+            )
+            return self._observe(Outcome(name, "refused", time.perf_counter() - started))
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            self._idle.clear()
         try:
             await run()
         except PermissionDenied as exc:
@@ -196,7 +245,14 @@ class Dispatcher:
                     tone=Tone.ERROR,
                 ),
             )
-        outcome = Outcome(name, status, time.perf_counter() - started, incident)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+                if not self._inflight:
+                    self._idle.set()
+        return self._observe(Outcome(name, status, time.perf_counter() - started, incident))
+
+    def _observe(self, outcome: Outcome) -> Outcome:
         for observer in self.outcome_observers:
             try:
                 observer(outcome)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     console_name: str = Field(default="console", description="Name of the console community")
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP port (0: any free)")
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, le=300, description="How long in-flight commands may finish at stop"
+    )
     http_enabled: bool = Field(
         default=True, description="Serve /healthz etc. while running on platforms"
     )

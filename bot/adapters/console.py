@@ -9,10 +9,14 @@ Posts the bot makes on its own (scheduled posts, DMs) are printed as they happen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import stat
 import sys
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from rich.console import Console
 from rich.text import Text
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from bot.app import Application
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLATFORM = "console"
 COMMUNITY_ID = "console"
@@ -40,6 +45,39 @@ META_HELP = """Console meta commands:
   :help                this text
   :quit                leave (Ctrl-D works too)
 Everything else is a slash command, e.g. /help or /resource search mlops."""
+
+
+def _is_pipe(stream: TextIO) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # in-memory streams have no descriptor
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
+async def _in_daemon_thread(func: Callable[[], T]) -> T:
+    """Run a blocking call in a daemon thread (asyncio.to_thread's threads block exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, error = func(), None
+        except BaseException as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await future
 
 
 class ConsoleResponder:
@@ -92,12 +130,22 @@ class ConsoleAdapter:
         self.buttons: dict[int, Button] = {}
         self._next_button = 1
         self._task: asyncio.Task[None] | None = None
+        self._pipe: asyncio.StreamReader | None = None
+        self._pipe_transport: asyncio.BaseTransport | None = None
         self._closed = asyncio.Event()
         self.failed = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if not self.interactive and _is_pipe(self.stdin):
+            # Read pipes without a thread: a thread blocked in readline() would keep the
+            # process alive after a SIGTERM until the writer closes the pipe.
+            loop = asyncio.get_running_loop()
+            reader = self._pipe = asyncio.StreamReader(limit=1024 * 1024)
+            self._pipe_transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), self.stdin
+            )
         self._print_banner()
         self.app.delivery.register_sender(PLATFORM, ConsoleSender(self))
         self._task = asyncio.create_task(self._loop(), name="console-input")
@@ -108,6 +156,9 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        if self._pipe_transport is not None:
+            self._pipe_transport.close()
+            self._pipe_transport = None
         self._closed.set()
 
     def is_connected(self) -> bool:
@@ -174,9 +225,14 @@ class ConsoleAdapter:
         if self.interactive:
             prompt = f"{self.actor_name}#{self.channel}> "
             try:
-                return await asyncio.to_thread(input, prompt)
+                # A daemon thread: after Ctrl-C the process exits without waiting for Enter.
+                return await _in_daemon_thread(lambda: input(prompt))
             except EOFError:
                 return None
+        if self._pipe is not None:
+            data = await self._pipe.readline()
+            return data.decode("utf-8", errors="replace") if data else None
+        # Regular files and in-memory streams never block for long.
         line = await asyncio.to_thread(self.stdin.readline)
         return line if line else None
 
