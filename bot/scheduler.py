@@ -62,6 +62,12 @@ LATE_AFTER = timedelta(minutes=5)
 STALE_CLAIM = timedelta(minutes=30)
 #: A timer whose run failed (e.g. database unreachable) tries again after this long.
 RETRY_AFTER = timedelta(seconds=30)
+#: Attempts at the transaction recording a run's outcome and deliveries.
+RECORD_ATTEMPTS = 3
+RECORD_BACKOFF_SECONDS = 1.0
+#: Timer runs in progress at once per process (a burst of timers at one instant would otherwise
+#: exhaust the connection pool; SQLite serialises the writes anyway).
+RUN_CONCURRENCY = 4
 #: How long `stop()` waits for runs in progress.
 STOP_TIMEOUT = 30.0
 #: At most this many missed slots are recorded per schedule in one catch-up.
@@ -172,6 +178,7 @@ class ScheduleService:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._retrying: set[int] = set()  # timers waiting to retry a failed run
         self.retry_after = RETRY_AFTER
+        self._concurrency = asyncio.Semaphore(RUN_CONCURRENCY)
 
     @property
     def grace(self) -> timedelta:
@@ -283,10 +290,11 @@ class ScheduleService:
         if task is not None:
             self._inflight.add(task)
         failed = False
+        schedule: Schedule | None = None
+        ran: list[RunResult] = []
         try:
-            schedule = await self.repo.find(schedule_id)
-            if schedule is not None and not schedule.paused:
-                await self._run_due_one(schedule)
+            async with self._concurrency:
+                schedule, ran = await self._run_due_one(schedule_id)
         except Exception:
             log.exception("schedule %d: timer run failed; retrying shortly", schedule_id)
             failed = True
@@ -302,7 +310,8 @@ class ScheduleService:
             self._add_timer(schedule_id, self.retry_after)
             return
         self._retrying.discard(schedule_id)
-        schedule = await self.repo.find(schedule_id)  # it may have changed during the run
+        if ran:  # time passed while it ran: it may have been changed meanwhile
+            schedule = await self.repo.find(schedule_id)
         if schedule is None:
             self._disarm(schedule_id)
         else:
@@ -559,35 +568,33 @@ class ScheduleService:
         Per schedule, only the latest due slot runs, and only within the grace window; earlier
         ones (and one outside the window) are recorded as missed.
         """
-        if schedule_ids is None:
-            candidates = await self.repo.all()
-        else:
-            candidates = [s for i in schedule_ids if (s := await self.repo.find(i)) is not None]
+        ids = await self.repo.active_ids() if schedule_ids is None else list(schedule_ids)
         results: list[RunResult] = []
-        for schedule in candidates:
-            if schedule.paused:
-                continue
+        for schedule_id in ids:
             try:
-                results.extend(await self._run_due_one(schedule))
+                results.extend((await self._run_due_one(schedule_id))[1])
             except Exception:
-                log.exception("schedule %d (%s): due slots failed", schedule.id, schedule.name)
+                log.exception("schedule %d: due slots failed", schedule_id)
         return results
 
-    async def _run_due_one(self, schedule: Schedule) -> list[RunResult]:
-        lock = self._locks.setdefault(schedule.id, asyncio.Lock())
+    async def _run_due_one(self, schedule_id: int) -> tuple[Schedule | None, list[RunResult]]:
+        """Handle the due slots of one schedule; returns it as loaded (None when removed)."""
+        lock = self._locks.setdefault(schedule_id, asyncio.Lock())
         async with lock:
+            loaded = await self.repo.load_for_run(schedule_id)
+            if loaded is None:
+                return None, []
+            schedule, last, community = loaded
             now = self.app.clock.now()
-            last = await self.repo.last_slot(schedule.id)
             baseline = max(schedule.active_since, last) if last else schedule.active_since
-            if baseline >= now:
-                return []
+            if schedule.paused or baseline >= now:
+                return schedule, []
             plan = plan_due(
                 parse_rule(schedule.recurrence), schedule.timezone, baseline, now, self.grace
             )
-            missed = plan.missed
-            if missed:
+            if plan.missed:
                 count = await self.repo.record_missed(
-                    schedule.id, missed, claimed_by=self.instance_id, now=now
+                    schedule.id, plan.missed, claimed_by=self.instance_id, now=now
                 )
                 if count:
                     log.warning(
@@ -597,11 +604,18 @@ class ScheduleService:
                         count,
                     )
             if plan.run is None:
-                return []
-            return [await self._run_slot(schedule, plan.run, late=plan.late)]
+                return schedule, []
+            result = await self._run_slot(schedule, plan.run, late=plan.late, community=community)
+            return schedule, [result]
 
     async def _run_slot(
-        self, schedule: Schedule, slot: datetime, *, late: bool, manual: bool = False
+        self,
+        schedule: Schedule,
+        slot: datetime,
+        *,
+        late: bool,
+        manual: bool = False,
+        community: Community | None = None,
     ) -> RunResult:
         app = self.app
         run_id = await self.repo.claim(
@@ -617,7 +631,7 @@ class ScheduleService:
         deliveries: list[Delivery] = []
         status, outcome = DONE, ""
         try:
-            deliveries = await self._produce(schedule, slot, late)
+            deliveries = await self._produce(schedule, slot, late, community)
         except Exception as exc:
             status = FAILED
             outcome = f"error: {type(exc).__name__}: {exc}"[:500]
@@ -625,19 +639,40 @@ class ScheduleService:
         if late:
             deliveries = [self._mark_late(d, schedule, slot) for d in deliveries]
         queued = 0
-        now = app.clock.now()
-        async with app.db.transaction() as conn:
-            if deliveries:
-                queued = await self.enqueue(
-                    conn, run_key=run_key(schedule.id, slot), deliveries=deliveries, now=now
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            # One transaction: the outcome and the deliveries, or neither (safe to retry).
+            now = app.clock.now()
+            try:
+                async with app.db.transaction() as conn:
+                    if deliveries:
+                        queued = await self.enqueue(
+                            conn, run_key=run_key(schedule.id, slot), deliveries=deliveries, now=now
+                        )
+                    if status == DONE:
+                        outcome = f"{queued} message(s) queued" if deliveries else "nothing to send"
+                        if late:
+                            outcome += " (late: the bot was offline)"
+                    await self.repo.finish(
+                        conn, run_id, status=status, outcome=outcome, deliveries=queued, now=now
+                    )
+                break
+            except Exception as exc:
+                log.warning(
+                    "schedule %d: recording the run failed (attempt %d)", schedule.id, attempt
                 )
-            if status == DONE:
-                outcome = f"{queued} message(s) queued" if deliveries else "nothing to send"
-                if late:
-                    outcome += " (late: the bot was offline)"
-            await self.repo.finish(
-                conn, run_id, status=status, outcome=outcome, deliveries=queued, now=now
-            )
+                if attempt < RECORD_ATTEMPTS:
+                    await asyncio.sleep(attempt * RECORD_BACKOFF_SECONDS)
+                    continue
+                status, queued = FAILED, 0
+                outcome = f"could not record the outcome: {type(exc).__name__}: {exc}"[:500]
+                log.exception("schedule %d: run for %s lost", schedule.id, slot)
+                try:
+                    async with app.db.transaction() as conn:
+                        await self.repo.finish(
+                            conn, run_id, status=status, outcome=outcome, deliveries=0, now=now
+                        )
+                except Exception:
+                    log.exception("schedule %d: could not mark the run failed", schedule.id)
         result = RunResult(schedule, slot, status, late, queued, outcome)
         for observer in self.run_observers:
             try:
@@ -646,12 +681,15 @@ class ScheduleService:
                 log.exception("run observer failed")
         return result
 
-    async def _produce(self, schedule: Schedule, slot: datetime, late: bool) -> list[Delivery]:
+    async def _produce(
+        self, schedule: Schedule, slot: datetime, late: bool, community: Community | None
+    ) -> list[Delivery]:
         app = self.app
         job = app.jobs.get(schedule.kind)
         if job is None:
             raise LookupError(f"job kind {schedule.kind!r} is not installed (is its cog enabled?)")
-        community = await app.communities.get(schedule.community_id)
+        if community is None:
+            community = await app.communities.get(schedule.community_id)
         if community is None:
             raise LookupError(f"community {schedule.community_id} no longer exists")
         ctx = RunContext(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.communities import _insert_ignore
+from storage.communities import Community, _community, _insert_ignore, communities
 from storage.database import Database
 from storage.types import JSONText, UTCDateTime
 
@@ -200,6 +200,39 @@ class ScheduleRepository:
             )
         ).first()
         return None if row is None else _schedule(row)
+
+    async def load_for_run(
+        self, schedule_id: int
+    ) -> tuple[Schedule, datetime | None, Community] | None:
+        """In one transaction: the schedule, its latest recorded slot, and its community."""
+        async with self.db.transaction() as conn:
+            schedule = await self.get(conn, schedule_id)
+            if schedule is None:
+                return None
+            last = (
+                await conn.execute(
+                    sa.select(sa.func.max(schedule_runs.c.scheduled_for)).where(
+                        schedule_runs.c.schedule_id == schedule_id,
+                        schedule_runs.c.manual.is_(False),
+                    )
+                )
+            ).scalar()
+            row = (
+                await conn.execute(
+                    sa.select(communities).where(communities.c.id == schedule.community_id)
+                )
+            ).one()
+        return schedule, last if isinstance(last, datetime) else None, _community(row)
+
+    async def active_ids(self) -> list[int]:
+        """Ids of every schedule that is not paused."""
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(schedules.c.id)
+                .where(schedules.c.paused.is_(False))
+                .order_by(schedules.c.id)
+            )
+            return [int(r[0]) for r in rows]
 
     async def find(self, schedule_id: int) -> Schedule | None:
         async with self.db.transaction() as conn:

@@ -450,3 +450,34 @@ async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
     assert failures == []
     assert [r["status"] for r in await run_rows(app)] == ["done"]
     assert len(PostCog.calls) == 1
+
+
+async def test_recording_the_outcome_is_retried_then_marked_failed(
+    make_app, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.scheduler
+
+    monkeypatch.setattr(bot.scheduler, "RECORD_BACKOFF_SECONDS", 0.0)
+    app = await make_app([PostCog])
+    real_enqueue = app.schedules.enqueue
+    failures = [RuntimeError("locked")]
+
+    async def flaky_enqueue(conn, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await real_enqueue(conn, **kwargs)
+
+    app.schedules.enqueue = flaky_enqueue
+    await weekly(app)
+    clock.set(utc(1, 5, 9, 0))
+    [result] = await app.schedules.run_due()
+    assert result.status == "done" and result.deliveries == 1
+    assert len(await outbox_rows(app)) == 1
+
+    failures.extend([RuntimeError("locked")] * 3)
+    clock.set(utc(1, 12, 9, 0))
+    [lost] = await app.schedules.run_due()
+    assert lost.status == FAILED and "could not record the outcome" in lost.outcome
+    runs = await run_rows(app)
+    assert [r["status"] for r in runs] == ["done", FAILED]
+    assert len(await outbox_rows(app)) == 1  # nothing half-stored
