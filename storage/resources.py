@@ -254,6 +254,19 @@ class ResourceRepository:
         row = (await conn.execute(query.limit(1))).first()
         return None if row is None else _suggestion(row)
 
+    async def pending_count_by(self, conn: AsyncConnection, community_id: int, user_id: str) -> int:
+        """How many of this member's suggestions are waiting."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(resource_suggestions)
+            .where(
+                resource_suggestions.c.community_id == community_id,
+                resource_suggestions.c.status == PENDING,
+                resource_suggestions.c.suggested_by_id == user_id,
+            )
+        )
+        return int((await conn.execute(query)).scalar_one())
+
     async def changed_with_url(
         self, conn: AsyncConnection, community_id: int, normalized_url: str
     ) -> str | None:

@@ -9,6 +9,7 @@ bumps in the same transaction, so a change is visible to the next search in ever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from cogs.resources.search import SearchIndex
@@ -61,6 +62,12 @@ def merge(shipped: Sequence[Resource], changes: Sequence[CatalogChange]) -> list
     return out
 
 
+@cache
+def _index_of(resources: tuple[Resource, ...]) -> SearchIndex:
+    """Indexes are immutable, so every app in a process shares the shipped catalog's."""
+    return SearchIndex(resources)
+
+
 class Catalog:
     """Search indexes per community, rebuilt when the community's catalog revision changes."""
 
@@ -68,7 +75,7 @@ class Catalog:
         self.shipped = tuple(shipped)
         self.shipped_ids = frozenset(r.id for r in self.shipped)
         self.repo = repo
-        self._shipped_index = SearchIndex(self.shipped)
+        self._shipped_index = _index_of(self.shipped)
         self._cache: dict[int, tuple[int, SearchIndex]] = {}
 
     async def index(self, community_id: int | None) -> SearchIndex:

@@ -37,6 +37,8 @@ from storage.resources import APPROVED, REJECTED, ResourceRepository, Suggestion
 RESULTS = 5
 QUEUE_PAGE = 10
 MAX_QUERY = 200
+#: Suggestions one member may have waiting at once (keeps the queue reviewable).
+MAX_PENDING_PER_MEMBER = 5
 
 
 def _cog(app: Any) -> ResourcesCog:
@@ -322,6 +324,12 @@ class ResourcesCog(Cog):
                 raise UsageError(
                     f"That page was already suggested (#{waiting.id}) and is waiting for a "
                     "moderator."
+                )
+            mine = await self.repo.pending_count_by(conn, ctx.community.id, ctx.actor.user_id)
+            if mine >= MAX_PENDING_PER_MEMBER:
+                raise UsageError(
+                    f"You already have {mine} suggestions waiting for a moderator. Please wait "
+                    "until they are reviewed before suggesting more."
                 )
             suggestion_id = await self.repo.suggest(
                 conn,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from bot.app import Application
@@ -66,30 +64,29 @@ async def test_search_filters_synonyms_and_browse(make_app: AppFactory) -> None:
     assert "Nothing matches “zzzzqqqq” with type:book" in out
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("/resource search", "Tell me what to look for"),
-        ("/resource search !!! ??? ...", "Tell me what to look for"),
-        ("/resource search " + "x" * 2000, "the limit is 200"),
-        ("/resource search '; DROP TABLE resources; --", "A quote (') is never closed"),
-        ("/resource search x; DROP TABLE resources; --", "Resources for"),
-        ('/resource search title:"x" OR NEAR(a b) *', "Resources for"),
-        ("/resource search python AND NOT (java OR c*)", "Resources for"),
-        ("/resource search @everyone", "@\u200beveryone"),
-        ("/resource search cooking topic:cooking", "'cooking' is not a topic"),
-        ("/resource search x type:video", "is not one of"),
-    ],
-)
-async def test_bad_queries_get_clear_answers(
-    make_app: AppFactory, line: str, expected: str
-) -> None:
+BAD_QUERIES = [
+    ("/resource search", "Tell me what to look for"),
+    ("/resource search !!! ??? ...", "Tell me what to look for"),
+    ("/resource search " + "x" * 2000, "the limit is 200"),
+    ("/resource search '; DROP TABLE resources; --", "A quote (') is never closed"),
+    ("/resource search x; DROP TABLE resources; --", "Resources for"),
+    ('/resource search title:"x" OR NEAR(a b) *', "Resources for"),
+    ("/resource search python AND NOT (java OR c*)", "Resources for"),
+    ("/resource search @everyone", "@\u200beveryone"),
+    ("/resource search cooking topic:cooking", "'cooking' is not a topic"),
+    ("/resource search x type:video", "is not one of"),
+]
+
+
+async def test_bad_queries_get_clear_answers(make_app: AppFactory) -> None:
     app = await make_app(COGS)
-    out = await ConsoleSession(app, moderator=False).say(line)
-    reply = out.replace("> " + line, "", 1)
-    assert expected in reply
-    assert "incident" not in reply
-    assert "@everyone" not in reply
+    me = ConsoleSession(app, moderator=False)
+    for line, expected in BAD_QUERIES:
+        out = await me.say(line)
+        reply = out.replace("> " + line, "", 1)
+        assert expected in reply, line
+        assert "incident" not in reply, line
+        assert "@everyone" not in reply, line
 
 
 async def test_show_topics_random(make_app: AppFactory) -> None:
@@ -164,41 +161,40 @@ async def test_approve_needs_level_and_cost(make_app: AppFactory) -> None:
     assert "Course · advanced · paid · my-course" in await mod.say("/resource search some course")
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        (
-            '/resource suggest https://example.org/x "Hi @everyone" course mlops',
-            "title: must not contain mentions",
-        ),
-        (
-            '/resource suggest https://example.org/x "Hi <@123>" course mlops',
-            "title: must not contain mentions",
-        ),
-        (
-            '/resource suggest https://example.org/x "[click](https://evil.example)" course mlops',
-            "title: must be plain text without links",
-        ),
-        ('/resource suggest https://example.org/x "Fine" course cooking', "is not a topic"),
-        ('/resource suggest ftp://example.org/x "Fine" course mlops', "must start with https://"),
-        ('/resource suggest javascript:alert(1) "Fine" course mlops', "must start with https://"),
-        ('/resource suggest https://u:p@example.org/ "Fine" course mlops', "user name or password"),
-        ('/resource suggest https://localhost/x "Fine" course mlops', "no valid host name"),
-        (
-            "/resource suggest https://example.org/" + "a" * 2100 + ' "Fine" course mlops',
-            "longer than 2048",
-        ),
-        ('/resource suggest https://example.org/x "' + "t" * 300 + '" course mlops', "limit"),
-        ('/resource suggest https://www.madewithml.com/ "Dup" course mlops', "already in the"),
-    ],
-)
-async def test_bad_suggestions_are_refused_and_nothing_is_stored(
-    make_app: AppFactory, line: str, expected: str
-) -> None:
+BAD_SUGGESTIONS = [
+    (
+        '/resource suggest https://example.org/x "Hi @everyone" course mlops',
+        "title: must not contain mentions",
+    ),
+    (
+        '/resource suggest https://example.org/x "Hi <@123>" course mlops',
+        "title: must not contain mentions",
+    ),
+    (
+        '/resource suggest https://example.org/x "[click](https://evil.example)" course mlops',
+        "title: must be plain text without links",
+    ),
+    ('/resource suggest https://example.org/x "Fine" course cooking', "is not a topic"),
+    ('/resource suggest ftp://example.org/x "Fine" course mlops', "must start with https://"),
+    ('/resource suggest javascript:alert(1) "Fine" course mlops', "must start with https://"),
+    ('/resource suggest https://u:p@example.org/ "Fine" course mlops', "user name or password"),
+    ('/resource suggest https://localhost/x "Fine" course mlops', "no valid host name"),
+    (
+        "/resource suggest https://example.org/" + "a" * 2100 + ' "Fine" course mlops',
+        "longer than 2048",
+    ),
+    ('/resource suggest https://example.org/x "' + "t" * 300 + '" course mlops', "limit"),
+    ('/resource suggest https://www.madewithml.com/ "Dup" course mlops', "already in the"),
+]
+
+
+async def test_bad_suggestions_are_refused_and_nothing_is_stored(make_app: AppFactory) -> None:
     app = await make_app(COGS)
-    out = await ConsoleSession(app, name="ana", moderator=False).say(line)
-    assert expected in out
-    assert "incident" not in out
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    for line, expected in BAD_SUGGESTIONS:
+        out = await ana.say(line)
+        assert expected in out, line
+        assert "incident" not in out, line
     assert await count(app, resource_suggestions) == 0
 
 
@@ -211,6 +207,21 @@ async def test_duplicate_suggestions_are_found_by_normalised_url(make_app: AppFa
     )
     assert "already suggested (#1)" in out
     assert await count(app, resource_suggestions) == 1
+
+
+async def test_a_member_may_have_five_suggestions_waiting(make_app: AppFactory) -> None:
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    for n in range(5):
+        out = await ana.say(f'/resource suggest https://example.org/{n} "Course {n}" course mlops')
+        assert f"Suggestion #{n + 1}" in out
+    out = await ana.say('/resource suggest https://example.org/6 "Course 6" course mlops')
+    assert "You already have 5 suggestions waiting" in out
+    bob = ConsoleSession(app, name="bob", moderator=False)
+    assert "Suggestion #6" in await bob.say(
+        '/resource suggest https://example.org/6 "Course 6" course mlops'
+    )
+    assert await count(app, resource_suggestions) == 6
 
 
 async def test_moderators_add_edit_remove_and_everything_is_audited(make_app: AppFactory) -> None:
@@ -294,11 +305,9 @@ async def test_autocomplete_sources(make_app: AppFactory) -> None:
     assert await complete("resource approve", "suggestion", "") == ["#1 Great MLOps course=1"]
 
 
-async def test_console_subprocess_answers_resource_search(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_console_subprocess_answers_resource_search(tmp_path: Path) -> None:
     script = "/resource search pytorh\n/resource search k8s\n/resource topics\n"
-    result = await asyncio.to_thread(run_console, tmp_path, script, database_url=database_url)
+    result = run_console(tmp_path, script)  # SQLite: other tests cover both backends
     assert result.returncode == 0, result.stderr
     assert "1. PyTorch Documentation" in result.stdout
     assert "1. Kubernetes" in result.stdout
