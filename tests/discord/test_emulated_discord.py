@@ -8,7 +8,7 @@ from typing import Any
 from bot.adapters.discord.commands import build_commands
 from tests.discord.conftest import GUILD, BotFactory
 from tests.discord.demo_cog import DemoCog
-from tests.emulators.discord import DiscordEmulator
+from tests.emulators.discord import DiscordEmulator, Guild
 
 EPHEMERAL = 64
 
@@ -165,3 +165,24 @@ async def test_commands_work_in_direct_messages(
     interaction = await emulator.slash("demo echo", {"words": "dm"}, guild_id="")
     (reply,) = await emulator.wait_reply(interaction)
     assert reply["content"] == "you said dm"
+
+
+async def test_joining_a_server_posts_the_setup_guide_once(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    app, _ = await start_bot()
+    new = Guild(
+        id="500000000000000002",
+        name="Data Folks",
+        channels={"100000000000000009": "welcome"},
+        system_channel_id="100000000000000009",
+    )
+    emulator.guilds[new.id] = new
+    await emulator.dispatch("GUILD_CREATE", emulator.guild_payload(new, joined=True))
+    await emulator.wait_for(lambda: bool(emulator.messages.get("100000000000000009")))
+    await asyncio.wait_for(app.delivery.idle(), 10)
+    (post,) = emulator.messages["100000000000000009"]
+    embed = post["embeds"][0]
+    assert embed["title"] == "Thanks for adding mlebot to Data Folks!"
+    assert "/admin purge" in embed["description"]  # a moderator command of the loaded cogs
+    assert post["nonce"]  # sent through the outbox with its idempotency key

@@ -23,8 +23,12 @@ from discord.http import Route
 from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_commands, commands_hash
 from bot.adapters.discord.responder import InteractionResponder
+from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.welcome import setup_guide
 from bot.context import ActionInvocation, Invocation
+from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message, Tone
+from storage.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -92,10 +96,18 @@ class DiscordAdapter:
         apply_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
         self.client = discord.Client(intents=intents(), **client_options)
         self.rest = DiscordRest(self.client)
+        #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
+        self.sender = DiscordSender(
+            self.token,
+            api_base_url=settings.discord_api_base_url,
+            dm_cache=app.delivery.dm_cache(ix.PLATFORM),
+        )
+        app.delivery.register_sender(ix.PLATFORM, self.sender)
         # Interactions are read from the raw payload: the core needs the member's computed
         # permissions and roles as Discord sent them, not discord.py's cached models.
         self.client._connection.parsers["INTERACTION_CREATE"] = self._on_raw_interaction
         self.client.event(self.on_ready)
+        self.client.event(self.on_guild_join)
         self._ready = asyncio.Event()
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -134,6 +146,38 @@ class DiscordAdapter:
     async def on_ready(self) -> None:
         self._ready.set()
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Post the setup guide in the server's system channel, else DM it to the owner.
+
+        Through the outbox, keyed by the guild: sent once, retried like any post."""
+        try:
+            if guild.system_channel is not None:
+                destination = Destination(
+                    ix.PLATFORM,
+                    str(guild.id),
+                    DestinationKind.CHANNEL,
+                    str(guild.system_channel.id),
+                    guild.system_channel.name,
+                )
+            elif guild.owner_id is not None:
+                destination = Destination(
+                    ix.PLATFORM, str(guild.id), DestinationKind.DM, str(guild.owner_id)
+                )
+            else:
+                return
+            guide = setup_guide(self.app.registry, guild.name)
+            async with self.app.db.transaction() as conn:
+                await enqueue(
+                    conn,
+                    run_key=f"discord:welcome:{guild.id}",
+                    deliveries=[Delivery(destination, guide)],
+                    now=self.app.clock.now(),
+                )
+            self.app.delivery.wake(ix.PLATFORM)
+            log.info("joined Discord server %s (%s): setup guide queued", guild.name, guild.id)
+        except Exception:
+            log.exception("could not queue the setup guide for guild %s", guild.id)
+
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
@@ -148,6 +192,7 @@ class DiscordAdapter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self.client.close()
+        await self.sender.close()
         if self._connect_task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await self._connect_task

@@ -59,11 +59,15 @@ class Fault:
     code: int = 0
     message: str = ""
     times: int = 1
+    after: int = 0  # let this many matching requests through first
 
     def matches(self, method: str, path: str) -> bool:
-        return (
-            self.times > 0 and method == self.method and re.fullmatch(self.path, path) is not None
-        )
+        if self.times <= 0 or method != self.method or re.fullmatch(self.path, path) is None:
+            return False
+        if self.after > 0:
+            self.after -= 1
+            return False
+        return True
 
 
 @dataclass
@@ -370,8 +374,10 @@ class DiscordEmulator:
         session.identified.set()
         await self._notify()
 
-    def guild_payload(self, guild: Guild) -> dict[str, Any]:
-        return {
+    def guild_payload(self, guild: Guild, *, joined: bool = False) -> dict[str, Any]:
+        """A GUILD_CREATE payload; `joined=True` for a server the bot was just added to (no
+        `unavailable` key, which is how a library tells a join from an outage ending)."""
+        payload = {
             "id": guild.id,
             "name": guild.name,
             "owner_id": guild.owner_id,
@@ -405,6 +411,9 @@ class DiscordEmulator:
             "large": False,
             "unavailable": False,
         }
+        if joined:
+            del payload["unavailable"]
+        return payload
 
     async def wait_identified(self, count: int = 1, within: float = 10.0) -> None:
         await self.wait_for(lambda: self.identifies >= count, within)
