@@ -53,7 +53,9 @@ async def start_bot(
     apps: list[Application] = []
 
     async def start(
-        cogs: Sequence[type[Cog]] = (HelpCog, DemoCog), **overrides: Any
+        cogs: Sequence[type[Cog]] = (HelpCog, DemoCog),
+        ack_window: float = 2.5,
+        **overrides: Any,
     ) -> tuple[Application, DiscordAdapter]:
         s = load_settings(
             None,
@@ -65,7 +67,7 @@ async def start_bot(
         )
         app = Application(s, clock=clock, cog_classes=list(cogs))
         await app.start()
-        adapter = DiscordAdapter(app, ack_window=0.5, guild_ready_timeout=0.1)
+        adapter = DiscordAdapter(app, ack_window=ack_window, guild_ready_timeout=0.1)
         app.add_adapter(adapter)
         apps.append(app)
         await adapter.start()
