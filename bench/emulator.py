@@ -86,6 +86,7 @@ class Emulator:
             **self.counts,
             "channels": len(self.delivered),
             "duplicates": sum(n - 1 for n in self.delivered.values() if n > 1),
+            "emulator_cpu_s": time.process_time(),
             # from the first to the last request admitted (the bot's start-up excluded)
             "busy_seconds": 0.0
             if self.first_admitted is None

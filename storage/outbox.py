@@ -372,11 +372,21 @@ class OutboxStore:
                 out.update({r.id: r.body for r in rows})
         return out
 
-    async def finish(self, outcomes: Sequence[RowOutcome], *, owner: str, now: datetime) -> None:
-        """Write a batch of attempt outcomes in one transaction (rows still leased by `owner`)."""
+    async def finish(
+        self,
+        outcomes: Sequence[RowOutcome],
+        *,
+        owner: str,
+        now: datetime,
+        dm_channels: tuple[str, dict[str, str | None]] | None = None,
+    ) -> None:
+        """Write a batch of attempt outcomes in one transaction (rows still leased by `owner`),
+        with `dm_channels` = (platform, changes) learnt meanwhile (see `save_dm_channels`)."""
         sent = [o.id for o in outcomes if o.status is OutboxStatus.SENT]
         others = [o for o in outcomes if o.status is not OutboxStatus.SENT]
         async with self.db.transaction() as conn:
+            if dm_channels is not None and dm_channels[1]:
+                await _write_dm_channels(conn, *dm_channels, now=now)
             for chunk in _chunks(sent):
                 await conn.execute(
                     outbox.update()
@@ -563,20 +573,7 @@ class OutboxStore:
         if not changes:
             return
         async with self.db.transaction() as conn:
-            keys = list(changes)
-            for chunk in _chunks(keys):
-                await conn.execute(
-                    dm_channels.delete().where(
-                        dm_channels.c.platform == platform, dm_channels.c.user_id.in_(chunk)
-                    )
-                )
-            values = [
-                {"platform": platform, "user_id": u, "channel_id": c, "updated_at": now}
-                for u, c in changes.items()
-                if c is not None
-            ]
-            for batch in _chunks(values):
-                await conn.execute(dm_channels.insert(), list(batch))
+            await _write_dm_channels(conn, platform, changes, now=now)
 
     async def undeliverable_count(self, platform: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(undeliverable_recipients)
@@ -584,6 +581,24 @@ class OutboxStore:
             query = query.where(undeliverable_recipients.c.platform == platform)
         async with self.db.transaction() as conn:
             return int((await conn.execute(query)).scalar_one())
+
+
+async def _write_dm_channels(
+    conn: AsyncConnection, platform: str, changes: dict[str, str | None], *, now: datetime
+) -> None:
+    for chunk in _chunks(list(changes)):
+        await conn.execute(
+            dm_channels.delete().where(
+                dm_channels.c.platform == platform, dm_channels.c.user_id.in_(chunk)
+            )
+        )
+    values = [
+        {"platform": platform, "user_id": u, "channel_id": c, "updated_at": now}
+        for u, c in changes.items()
+        if c is not None
+    ]
+    for batch in _chunks(values):
+        await conn.execute(dm_channels.insert(), list(batch))
 
 
 def community_filter(platform: str, community_id: str) -> list[sa.ColumnElement[bool]]:

@@ -52,6 +52,9 @@ MAX_CLAIM = 1000
 #: A row answered 429 this many times in a row counts one failed attempt (a platform that
 #: keeps refusing must not hold a row forever).
 RATE_LIMITS_PER_ATTEMPT = 25
+#: Outcomes are written in batches of up to FLUSH_BATCH gathered for at most FLUSH_DELAY s.
+FLUSH_BATCH = 256
+FLUSH_DELAY = 0.02
 #: How long stop() lets in-flight sends finish before cancelling them.
 DRAIN_SECONDS = 10.0
 
@@ -275,7 +278,9 @@ class PlatformWorker:
                 log.exception("outbox message %d cannot be read", message_id)
 
     async def _load_dm_channels(self, rows: list[ClaimedRow]) -> None:
-        cache = self.engine.dm_cache(self.platform)
+        cache = self.engine._dm_caches.get(self.platform)
+        if cache is None:  # this platform's sender keeps no DM channels
+            return
         wanted = [
             r.target_id
             for r in rows
@@ -316,8 +321,7 @@ class PlatformWorker:
                 return bucket.wait_time(now)
         return 0.0
 
-    def _take(self, route: str, now: float) -> None:
-        self.bucket.take(now)
+    def _take_route(self, route: str, now: float) -> None:
         if self.limits.route_rate <= 0:
             return
         bucket = self.route_buckets.get(route)
@@ -344,7 +348,15 @@ class PlatformWorker:
     # -- one attempt ---------------------------------------------------------------------
 
     def _launch(self, job: _Job, now: float) -> None:
-        self._take(job.route, now)
+        # A DM to a member whose channel is not known yet costs two requests (open + post).
+        cache = self.engine._dm_caches.get(self.platform)
+        opens = (
+            cache is not None
+            and job.destination.kind is DestinationKind.DM
+            and cache.peek(job.destination.target_id) is None
+        )
+        self.bucket.take(now, 2.0 if opens else 1.0)
+        self._take_route(job.route, now)
         self.in_flight += 1
         task = asyncio.create_task(self._attempt(job))
         self._tasks.add(task)
@@ -354,12 +366,10 @@ class PlatformWorker:
         row = job.row
         settings = self.engine.app.settings
         try:
-            await asyncio.wait_for(
-                self.sender.send(
+            async with asyncio.timeout(settings.delivery_send_timeout):
+                await self.sender.send(
                     job.destination, job.message, idempotency_key=idempotency_key(row.id)
-                ),
-                settings.delivery_send_timeout,
-            )
+                )
         except RateLimited as exc:
             self._rate_limited(job, exc)
         except PermanentError as exc:
@@ -441,6 +451,10 @@ class PlatformWorker:
     async def _flush_loop(self) -> None:
         while True:
             await self._outcome_ready.wait()
+            if not self.timer.manual and len(self.outcomes) < FLUSH_BATCH:
+                # Let a batch gather: fewer, larger transactions (a crash can then re-send
+                # at most FLUSH_DELAY more seconds' worth of messages).
+                await asyncio.sleep(FLUSH_DELAY)
             self._outcome_ready.clear()
             await self._flush()
             if self._stop.is_set():
@@ -448,13 +462,15 @@ class PlatformWorker:
 
     async def _flush(self) -> None:
         """Write every pending outcome; outcomes arriving meanwhile form the next batch."""
-        await self._save_dm_channels()
         while self.outcomes:
             batch, self.outcomes = self.outcomes, []
             self.flushing = True
             try:
                 await self.engine.store.finish(
-                    batch, owner=self.engine.owner, now=self.engine.app.clock.now()
+                    batch,
+                    owner=self.engine.owner,
+                    now=self.engine.app.clock.now(),
+                    dm_channels=(self.platform, self._dm_changes()),
                 )
                 self.stats["flushes"] += 1
             except Exception:
@@ -465,13 +481,18 @@ class PlatformWorker:
                 await asyncio.sleep(0.5)
             finally:
                 self.flushing = False
-            await self._save_dm_channels()
+        await self._save_dm_channels()
+
+    def _dm_changes(self) -> dict[str, str | None]:
+        cache = self.engine._dm_caches.get(self.platform)
+        return cache.changes() if cache is not None else {}
 
     async def _save_dm_channels(self) -> None:
-        cache = self.engine._dm_caches.get(self.platform)
-        changes = cache.changes() if cache is not None else {}
+        """DM channel ids learnt without an outcome to write them with (e.g. before a 429)."""
+        changes = self._dm_changes()
         if not changes:
             return
+        self.flushing = True
         try:
             await self.engine.store.save_dm_channels(
                 self.platform, changes, now=self.engine.app.clock.now()
@@ -479,6 +500,8 @@ class PlatformWorker:
         except Exception:
             # Only an optimisation: the channel is opened again next time.
             log.exception("could not store %d DM channel ids", len(changes))
+        finally:
+            self.flushing = False
 
 
 class DeliveryEngine:

@@ -69,11 +69,12 @@ class TokenBucket:
             return 0.0
         return (1 - self.tokens) / self.rate
 
-    def take(self, now: float) -> None:
+    def take(self, now: float, cost: float = 1.0) -> None:
+        """Spend `cost` tokens; beyond what is there it becomes debt the next waits repay."""
         if self.rate <= 0:
             return
         self._refill(now)
-        self.tokens -= 1
+        self.tokens -= cost
 
     def drain(self, now: float) -> None:
         """Empty the bucket (after a 429: the platform saw us as too fast)."""

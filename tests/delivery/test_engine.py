@@ -336,3 +336,18 @@ async def test_dm_channels_are_opened_once_even_across_restarts(
         "b": "dm-b",
         "c": "dm-c",
     }
+
+
+async def test_a_dm_that_must_open_its_channel_costs_two_requests(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app([], delivery_discord_rate=2.0, delivery_discord_route_rate=0.0)
+    sender = OpeningSender(app)
+    app.delivery.register_sender("discord", sender)
+    await queue(app, "r1", [dm("a"), dm("b")])
+    await settle(app, clock)
+    assert sender.calls == ["a"]
+    await settle(app, clock, 0.6)
+    assert sender.calls == ["a"]  # open + post: the next request waits 1 s at 2/s
+    await settle(app, clock, 0.5)
+    assert sender.calls == ["a", "b"]
