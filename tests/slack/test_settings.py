@@ -60,3 +60,13 @@ def test_config_check_describes_the_slack_mode(
     out = capsys.readouterr().out
     assert "slack: Socket Mode, commands /ml-<group>" in out
     assert "xoxb-1" not in out and "xapp-1" not in out
+
+
+def test_no_spurious_bolt_warning_when_the_token_comes_from_the_environment(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
+    s = load_settings(None, slack_app_token="xapp-1", database_url=settings.database_url)
+    with caplog.at_level("WARNING"):
+        SlackAdapter(Application(s))
+    assert not [r for r in caplog.records if "token" in r.getMessage()]

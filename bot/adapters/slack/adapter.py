@@ -80,13 +80,15 @@ class SlackAdapter:
         self.ack_window = ACK_WINDOW_SECONDS
         token = settings.slack_bot_token.get_secret_value()
         self.client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        bolt_logger = logging.getLogger("bot.adapters.slack.bolt")
+        bolt_logger.addFilter(_ignore_env_token_warning)
         self.bolt = AsyncApp(
             client=self.client,
             # Socket Mode requests are authenticated by the connection, not by a signature.
             signing_secret=secret.get_secret_value() if secret else "",
             request_verification_enabled=secret is not None,
             name="mlebot",
-            logger=logging.getLogger("bot.adapters.slack.bolt"),
+            logger=bolt_logger,
         )
         self.admins = identity.AdminCache(self.client, settings.slack_moderators)
         #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
@@ -266,6 +268,12 @@ class SlackAdapter:
             event.get("type"),
             body.get("team_id"),
         )
+
+
+def _ignore_env_token_warning(record: logging.LogRecord) -> bool:
+    # bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client (which
+    # carries that same token and our SLACK_API_URL) wins; nothing is wrong, so stay quiet.
+    return "`token` will be unused" not in record.getMessage()
 
 
 def _warning(body: str) -> Message:
