@@ -36,6 +36,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -106,6 +107,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of `text`."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -225,11 +228,7 @@ class SearchIndex:
         }
         self._vocab = sorted(self._postings)
         self._df = {token: len(p[0]) for token, p in self._postings.items()}
-        self._delete_index: dict[str, list[str]] = defaultdict(list)
-        for token in self._vocab:
-            if len(token) >= 4 and not token.isdigit():
-                for variant in _deletes(token):
-                    self._delete_index[variant].append(token)
+        self._delete_index: dict[str, list[str]] | None = None  # built on first fuzzy lookup
         self._type_mask = _masks(n, [r.type for r in self.resources])
         self._level_mask = _masks(n, [r.level for r in self.resources])
         self._free_mask = np.array([r.cost == "free" for r in self.resources], dtype=np.bool_)
@@ -378,13 +377,25 @@ class SearchIndex:
                 found.setdefault(token, FUZZY_FACTOR)
         return list(found.items())
 
+    def deletion_index(self) -> dict[str, list[str]]:
+        """Index words by each one-letter deletion of them (SymSpell-style candidate lookup)."""
+        if self._delete_index is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for token in self._vocab:
+                if len(token) >= 4 and not token.isdigit():
+                    for variant in _deletes(token):
+                        index[variant].append(token)
+            self._delete_index = index
+        return self._delete_index
+
     def _fuzzy(self, word: str, limit: int) -> list[str]:
+        delete_index = self.deletion_index()
         keys = {word} | _deletes(word)
         if limit >= 2:
             keys |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
         candidates: set[str] = set()
         for key in keys:
-            candidates.update(self._delete_index.get(key, ()))
+            candidates.update(delete_index.get(key, ()))
             if key in self._postings:
                 candidates.add(key)
         found = [t for t in candidates if t != word and damerau_within(word, t, limit)]
@@ -400,24 +411,23 @@ def _masks(n: int, values: Sequence[str]) -> dict[str, BoolArray]:
 
 
 def _topic_tokens(topics: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for topic in topics:
-        out.extend(tokenize(topic))
-        if topic in TOPIC_IDS:
-            out.extend(tokenize(get_topic(topic).name))
-    return out
+    return [token for topic in topics for token in _one_topic_tokens(topic)]
+
+
+@cache
+def _one_topic_tokens(topic: str) -> tuple[str, ...]:
+    name = get_topic(topic).name if topic in TOPIC_IDS else ""
+    return (*tokenize(topic), *tokenize(name))
 
 
 def _topic_alias_tokens(topics: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for topic in topics:
-        try:
-            aliases = get_topic(topic).aliases
-        except KeyError:
-            continue
-        for alias in aliases:
-            out.extend(tokenize(alias))
-    return out
+    return [token for topic in topics for token in _one_topic_alias_tokens(topic)]
+
+
+@cache
+def _one_topic_alias_tokens(topic: str) -> tuple[str, ...]:
+    aliases = get_topic(topic).aliases if topic in TOPIC_IDS else ()
+    return tuple(token for alias in aliases for token in tokenize(alias))
 
 
 def _site_tokens(url: str) -> list[str]:
