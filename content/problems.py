@@ -17,6 +17,7 @@ must be the problem's real address, `https://leetcode.com/problems/<id>/`.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Collection, Iterable, Iterator
@@ -121,6 +122,15 @@ class ProblemSet:
             if p not in starts and (needle in p.title.casefold() or needle in p.id)
         ]
         return (starts + contains)[:limit]
+
+    def suggest(self, typed: str, limit: int = 3) -> list[Problem]:
+        """The closest problems to a misspelt title or id (substring matches first)."""
+        found = self.search(typed, limit)
+        if found:
+            return found
+        folded = typed.strip().casefold()
+        close = difflib.get_close_matches(folded, list(self._by_title), n=limit, cutoff=0.6)
+        return [self._by_title[c] for c in close]
 
     def matching(
         self,

@@ -44,15 +44,17 @@ dsa_settings = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
-dsa_daily = sa.Table(
-    "dsa_daily",
+dsa_day_problems = sa.Table(
+    "dsa_day_problems",
     metadata,
     _community_fk(primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("problem_id", sa.String(100), nullable=False),
+    sa.Column("difficulty", sa.String(16), nullable=False),
     sa.Column("cycle", sa.Integer, nullable=False),
     sa.Column("picked_at", UTCDateTime, nullable=False),
-    sa.Index("ix_dsa_daily_cycle", "community_id", "cycle"),
+    sa.Index("ix_dsa_day_problems_cycle", "community_id", "difficulty", "cycle"),
 )
 
 dsa_solves = sa.Table(
@@ -104,21 +106,25 @@ class DsaSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class DailyPick:
+class DayProblem:
+    """One problem of a community's day, in posting order."""
+
     community_id: int
     day: date
+    position: int
     problem_id: str
+    difficulty: str
     cycle: int
     picked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class RotationState:
-    """Where a community's rotation stands: the current cycle, what it used, the last pick."""
+    """Where one difficulty's rotation stands: the current cycle, what it used, the last pick."""
 
-    cycle: int
-    used: frozenset[str]
-    previous: str | None
+    cycle: int = 0
+    used: frozenset[str] = frozenset()
+    previous: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +154,8 @@ class MemberCount:
     last_solved_at: datetime
 
 
-#: Given the rotation state, the (problem id, cycle) to post.
-Chooser = Callable[[RotationState], tuple[str, int]]
+#: Given each difficulty's rotation state, the day's (problem id, difficulty, cycle) in order.
+Chooser = Callable[[dict[str, RotationState]], list[tuple[str, str, int]]]
 
 
 class DsaRepository:
@@ -209,89 +215,104 @@ class DsaRepository:
         if not updated.rowcount:
             await conn.execute(dsa_settings.insert().values(community_id=community_id, **values))
 
-    # -- the problem of the day -----------------------------------------------------------
+    # -- the problems of the day ----------------------------------------------------------
 
-    async def daily(self, community_id: int, day: date) -> DailyPick | None:
+    async def day_problems(self, community_id: int, day: date) -> list[DayProblem]:
         async with self.db.transaction() as conn:
-            return await self._daily(conn, community_id, day)
+            return await self._day_problems(conn, community_id, day)
 
     @staticmethod
-    async def _daily(conn: AsyncConnection, community_id: int, day: date) -> DailyPick | None:
-        row = (
-            await conn.execute(
-                sa.select(dsa_daily).where(
-                    dsa_daily.c.community_id == community_id, dsa_daily.c.day == day
-                )
-            )
-        ).first()
-        return None if row is None else DailyPick(**row._asdict())
+    async def _day_problems(
+        conn: AsyncConnection, community_id: int, day: date
+    ) -> list[DayProblem]:
+        rows = await conn.execute(
+            sa.select(dsa_day_problems)
+            .where(dsa_day_problems.c.community_id == community_id, dsa_day_problems.c.day == day)
+            .order_by(dsa_day_problems.c.position)
+        )
+        return [DayProblem(**r._asdict()) for r in rows]
 
-    async def ensure_daily(
+    async def ensure_day(
         self, community_id: int, day: date, choose: Chooser, *, now: datetime
-    ) -> DailyPick:
-        """The community's problem for `day`, choosing and storing it on first request.
+    ) -> list[DayProblem]:
+        """The community's problems for `day`, choosing and storing them on first request.
 
         The choice runs inside the write transaction, so two processes asking at once get the
         same answer and the rotation never skips or repeats.
         """
         async with self.db.transaction() as conn:
-            found = await self._daily(conn, community_id, day)
-            if found is not None:
+            found = await self._day_problems(conn, community_id, day)
+            if found:
                 return found
-            state = await self._rotation_state(conn, community_id)
-            problem_id, cycle = choose(state)
-            await conn.execute(
-                dsa_daily.insert().values(
-                    community_id=community_id,
-                    day=day,
-                    problem_id=problem_id,
-                    cycle=cycle,
-                    picked_at=now,
-                )
-            )
-            return DailyPick(community_id, day, problem_id, cycle, now)
-
-    async def rotation_state(self, community_id: int) -> RotationState:
-        async with self.db.transaction() as conn:
-            return await self._rotation_state(conn, community_id)
-
-    @staticmethod
-    async def _rotation_state(conn: AsyncConnection, community_id: int) -> RotationState:
-        last = (
-            await conn.execute(
-                sa.select(dsa_daily.c.problem_id, dsa_daily.c.cycle)
-                .where(dsa_daily.c.community_id == community_id)
-                .order_by(dsa_daily.c.picked_at.desc(), dsa_daily.c.day.desc())
-                .limit(1)
-            )
-        ).first()
-        if last is None:
-            return RotationState(0, frozenset(), None)
-        cycle = int(
-            (
+            states = await self._rotation_states(conn, community_id)
+            out = []
+            for position, (problem_id, difficulty, cycle) in enumerate(choose(states)):
+                row = DayProblem(community_id, day, position, problem_id, difficulty, cycle, now)
                 await conn.execute(
-                    sa.select(sa.func.max(dsa_daily.c.cycle)).where(
-                        dsa_daily.c.community_id == community_id
+                    dsa_day_problems.insert().values(
+                        community_id=community_id,
+                        day=day,
+                        position=position,
+                        problem_id=problem_id,
+                        difficulty=difficulty,
+                        cycle=cycle,
+                        picked_at=now,
                     )
                 )
-            ).scalar_one()
-        )
-        used = await conn.execute(
-            sa.select(dsa_daily.c.problem_id).where(
-                dsa_daily.c.community_id == community_id, dsa_daily.c.cycle == cycle
-            )
-        )
-        return RotationState(cycle, frozenset(r[0] for r in used), last.problem_id)
+                out.append(row)
+            return out
 
-    async def recent_daily(self, community_id: int, *, limit: int = 10) -> list[DailyPick]:
+    async def rotation_states(self, community_id: int) -> dict[str, RotationState]:
         async with self.db.transaction() as conn:
-            rows = await conn.execute(
-                sa.select(dsa_daily)
-                .where(dsa_daily.c.community_id == community_id)
-                .order_by(dsa_daily.c.day.desc())
-                .limit(limit)
+            return await self._rotation_states(conn, community_id)
+
+    @staticmethod
+    async def _rotation_states(
+        conn: AsyncConnection, community_id: int
+    ) -> dict[str, RotationState]:
+        """Per difficulty: the highest cycle, the problems it used, the most recent pick."""
+        rows = (
+            await conn.execute(
+                sa.select(
+                    dsa_day_problems.c.difficulty,
+                    dsa_day_problems.c.cycle,
+                    dsa_day_problems.c.problem_id,
+                )
+                .where(dsa_day_problems.c.community_id == community_id)
+                .order_by(dsa_day_problems.c.day, dsa_day_problems.c.position)
             )
-            return [DailyPick(**r._asdict()) for r in rows]
+        ).all()
+        cycles: dict[str, int] = {}
+        for difficulty, cycle, _ in rows:
+            cycles[difficulty] = max(cycle, cycles.get(difficulty, cycle))
+        used: dict[str, set[str]] = defaultdict(set)
+        previous: dict[str, str] = {}
+        for difficulty, cycle, problem_id in rows:
+            previous[difficulty] = problem_id
+            if cycle == cycles[difficulty]:
+                used[difficulty].add(problem_id)
+        return {d: RotationState(cycles[d], frozenset(used[d]), previous.get(d)) for d in cycles}
+
+    async def recent_days(self, community_id: int, *, limit: int = 10) -> list[DayProblem]:
+        """The problems of the latest `limit` days that have any, newest day first."""
+        async with self.db.transaction() as conn:
+            days = (
+                sa.select(dsa_day_problems.c.day)
+                .where(dsa_day_problems.c.community_id == community_id)
+                .distinct()
+                .order_by(dsa_day_problems.c.day.desc())
+                .limit(limit)
+                .subquery()
+            )
+            rows = await conn.execute(
+                sa.select(dsa_day_problems)
+                .where(
+                    dsa_day_problems.c.community_id == community_id,
+                    dsa_day_problems.c.day.in_(sa.select(days.c.day)),
+                )
+                .order_by(dsa_day_problems.c.day.desc(), dsa_day_problems.c.position)
+            )
+            return [DayProblem(**r._asdict()) for r in rows]
 
     # -- solves and skips -----------------------------------------------------------------
 

@@ -1,13 +1,16 @@
-"""Which problem a community gets next, and which one a member is offered: pure functions.
+"""Which problems a community gets each day, and which one a member is offered: pure functions.
 
-**Community rotation.** The problems passing the community's filter (patterns, premium) are
-dealt in *cycles*. A cycle's order is fixed by the community's seed and the cycle number: each
-difficulty's problems are shuffled with a seeded RNG, then interleaved by smooth weighted
-round-robin following the difficulty mix (`easy:1,medium:2,hard:1` gives two medium, one easy
-and one hard problem in every four days, spread out). The next problem is the first of the order
-not yet used in the current cycle, so nothing repeats until every eligible problem was posted;
-then the next cycle starts with a fresh order. Changing the filter mid-cycle keeps what was
-used: the new order simply skips it.
+**Community rotation.** A day's post holds, for each difficulty, the number of problems the
+mix asks for (the `/schedule dsa` mix, default one easy and one medium). Each difficulty rotates
+on its own, in *cycles*: the problems of that difficulty passing the community's filter
+(patterns, premium) are shuffled with an RNG seeded by the community, the difficulty and the
+cycle number; the next problem is the first of that order not yet used in the current cycle, so
+nothing repeats until every eligible problem of the difficulty was posted, and then a new cycle
+starts with a fresh order. Changing the filter mid-cycle keeps what was used: the new order
+simply skips it.
+
+`cycle_order` can also interleave several difficulties by smooth weighted round-robin (weights
+`easy:1,medium:2,hard:1` give two medium, one easy and one hard problem in every four).
 
 **Member picks.** A member is offered a problem they have not solved (and, while others remain,
 not skipped), from the pattern they have practised least, chosen by a seed (member and day) so
@@ -24,17 +27,19 @@ from dataclasses import dataclass, field
 
 from content.problems import DIFFICULTIES, PATTERNS, Problem
 
-DEFAULT_MIX: Mapping[str, int] = {"easy": 1, "medium": 2, "hard": 1}
-MAX_WEIGHT = 10
+#: Problems per post by difficulty when nothing else is set (as `/schedule dsa` defaults).
+DEFAULT_MIX: Mapping[str, int] = {"easy": 1, "medium": 1, "hard": 0}
+MAX_WEIGHT = 5
 MIX_FORMS = (
-    "`mixed` (easy:1,medium:2,hard:1), one difficulty such as `medium`, a list such as "
-    "`easy,medium`, or weights such as `easy:1,medium:3,hard:1` (0-10 each)"
+    "difficulty:count items such as `easy:2,medium:1` (0-5 each), a list such as "
+    "`easy,medium` (one each), or `default` (one easy and one medium)"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RotationConfig:
-    """What a community's problem of the day draws from (moderators set it)."""
+    """What a community's problems of the day draw from: `mix` is problems per post (or, for
+    `cycle_order`, interleaving weights) by difficulty; patterns and premium filter."""
 
     mix: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MIX))
     patterns: frozenset[str] = frozenset()  # empty: every pattern
@@ -82,7 +87,7 @@ class NothingToPick(ValueError):
 def parse_mix(raw: str) -> dict[str, int]:
     """Parse a difficulty mix; raises ValueError naming the accepted forms."""
     value = raw.strip().lower().replace(" ", "")
-    if value in {"mixed", "default", "any", "all"}:
+    if value in {"mixed", "default"}:
         return dict(DEFAULT_MIX)
     mix: dict[str, int] = {}
     for part in filter(None, value.split(",")):
@@ -167,6 +172,48 @@ def next_pick(
     # Never the same problem two days running across a cycle boundary.
     first = next((p for p in fresh if p.id != previous), fresh[0])
     return Pick(first, cycle + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class DayPick:
+    problem: Problem
+    cycle: int
+
+
+def day_picks(
+    problems: Sequence[Problem],
+    config: RotationConfig,
+    *,
+    seed: str,
+    states: Mapping[str, tuple[int, Collection[str], str | None]],
+) -> list[DayPick]:
+    """A day's problems: per difficulty (easy first), `config.mix[d]` problems from that
+    difficulty's rotation. `states[d]` is (cycle, ids used in it, previous id).
+
+    A difficulty the filter leaves empty is left out; asking for more problems than a difficulty
+    has gives each once. Raises `NothingToPick` when the post would be empty.
+    """
+    out: list[DayPick] = []
+    for difficulty in DIFFICULTIES:
+        wanted = config.mix.get(difficulty, 0)
+        if not wanted:
+            continue
+        single = RotationConfig(
+            mix={difficulty: 1}, patterns=config.patterns, include_premium=config.include_premium
+        )
+        available = len(single.eligible(problems))
+        cycle, used_ids, previous = states.get(difficulty, (0, (), None))
+        used = set(used_ids)
+        for _ in range(min(wanted, available)):
+            pick = next_pick(problems, single, seed=seed, cycle=cycle, used=used, previous=previous)
+            if pick.cycle != cycle:
+                cycle, used = pick.cycle, set()
+            used.add(pick.problem.id)
+            previous = pick.problem.id
+            out.append(DayPick(pick.problem, pick.cycle))
+    if not out:
+        raise NothingToPick("no problem matches the community's DSA settings")
+    return out
 
 
 def pick_for_member(

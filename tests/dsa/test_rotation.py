@@ -14,6 +14,7 @@ from cogs.dsa.rotation import (
     NothingToPick,
     RotationConfig,
     cycle_order,
+    day_picks,
     next_pick,
     parse_mix,
     parse_patterns,
@@ -55,7 +56,7 @@ def test_deterministic_per_community_and_different_between_communities() -> None
 
 
 def test_default_mix_gives_two_medium_one_easy_one_hard_in_every_four() -> None:
-    order = cycle_order(PROBLEMS, RotationConfig(), "x", 0)
+    order = cycle_order(PROBLEMS, RotationConfig(mix={"easy": 1, "medium": 2, "hard": 1}), "x", 0)
     for start in range(0, 40, 4):
         window = Counter(p.difficulty for p in order[start : start + 4])
         assert window == {"medium": 2, "easy": 1, "hard": 1}
@@ -119,7 +120,7 @@ def test_every_cycle_is_a_permutation_following_the_mix(
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("mixed", dict(DEFAULT_MIX)),
+        ("default", dict(DEFAULT_MIX)),
         ("medium", {"medium": 1}),
         ("Easy, Medium", {"easy": 1, "medium": 1}),
         ("easy:1,medium:3,hard:0", {"easy": 1, "medium": 3, "hard": 0}),
@@ -129,9 +130,9 @@ def test_parse_mix(raw: str, expected: dict[str, int]) -> None:
     assert parse_mix(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "hard:0", "extreme", "easy:11", "easy:x", "easy,easy"])
+@pytest.mark.parametrize("raw", ["", "hard:0", "extreme", "easy:6", "easy:x", "easy,easy"])
 def test_parse_mix_errors_say_the_accepted_forms(raw: str) -> None:
-    with pytest.raises(ValueError, match="weights such as"):
+    with pytest.raises(ValueError, match="difficulty:count items"):
         parse_mix(raw)
 
 
@@ -172,3 +173,43 @@ def test_member_pick_is_never_solved_and_matches_the_filter(
     )
     assert pick is not None
     assert pick.id not in solved and pick.difficulty == difficulty
+
+
+def simulate_days(config: RotationConfig, seed: str, days: int) -> list[list[tuple[str, str, int]]]:
+    """Daily posts the way the repository stores them: (id, difficulty, cycle) per problem."""
+    posts: list[list[tuple[str, str, int]]] = []
+    for _ in range(days):
+        flat = [row for post in posts for row in post]
+        states = {}
+        for d in DIFFICULTIES:
+            rows = [r for r in flat if r[1] == d]
+            if rows:
+                cycle = max(r[2] for r in rows)
+                states[d] = (cycle, {r[0] for r in rows if r[2] == cycle}, rows[-1][0])
+        picks = day_picks(PROBLEMS, config, seed=seed, states=states)
+        posts.append([(p.problem.id, p.problem.difficulty, p.cycle) for p in picks])
+    return posts
+
+
+def test_day_posts_follow_the_counts_and_each_difficulty_rotates_on_its_own() -> None:
+    config = RotationConfig(mix={"easy": 2, "medium": 1, "hard": 0})
+    easy = [p.id for p in config.eligible(PROBLEMS) if p.difficulty == "easy"]
+    days = len(easy)  # two easy a day: the easy set is used up halfway through
+    posts = simulate_days(config, "c", days)
+    assert all([r[1] for r in post] == ["easy", "easy", "medium"] for post in posts)
+    easy_rows = [r for post in posts for r in post if r[1] == "easy"]
+    first_cycle = [r[0] for r in easy_rows if r[2] == 0]
+    assert sorted(first_cycle) == sorted(easy)  # every easy problem once before any repeat
+    assert {r[2] for r in easy_rows} == {0, 1}
+    medium_ids = [r[0] for post in posts for r in post if r[1] == "medium"]
+    assert len(set(medium_ids)) == len(medium_ids)  # mediums have not run out: no repeat
+    assert simulate_days(config, "c", 5) == posts[:5]  # deterministic
+
+
+def test_day_picks_skip_empty_difficulties_and_cap_counts() -> None:
+    config = RotationConfig(mix={"easy": 1, "hard": 5}, patterns=frozenset({"tries"}))
+    picks = day_picks(PROBLEMS, config, seed="c", states={})
+    assert [p.problem.id for p in picks] == ["word-search-ii"]  # no easy tries; one hard
+    with pytest.raises(NothingToPick):
+        easy_tries = RotationConfig(mix={"easy": 1}, patterns=config.patterns)
+        day_picks(PROBLEMS, easy_tries, seed="c", states={})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cogs.dsa.progress import Period, member_streak, period_days, rank, weekly_figures
-from cogs.dsa.rotation import RotationConfig, next_pick
+from cogs.dsa.rotation import RotationConfig, day_picks
 from content.problems import problem_set
 from storage import migrations
 from storage.communities import CommunityRepository
@@ -35,34 +35,39 @@ async def community_id(db: Database) -> int:
     return community.id
 
 
-async def test_daily_rotation_is_stored_once_per_day_and_follows_the_cycle(db: Database) -> None:
+async def test_day_problems_are_stored_once_per_day_and_follow_each_rotation(
+    db: Database,
+) -> None:
     cid = await community_id(db)
     repo = DsaRepository(db)
     problems = problem_set().problems
-    config = RotationConfig()
-    seen: list[RotationState] = []
+    config = RotationConfig(mix={"easy": 1, "hard": 1})
+    seen: list[dict[str, RotationState]] = []
 
-    def choose(state: RotationState) -> tuple[str, int]:
-        seen.append(state)
-        pick = next_pick(
-            problems, config, seed="c1", cycle=state.cycle, used=state.used, previous=state.previous
-        )
-        return pick.problem.id, pick.cycle
+    def choose(states: dict[str, RotationState]) -> list[tuple[str, str, int]]:
+        seen.append(states)
+        plain = {d: (s.cycle, s.used, s.previous) for d, s in states.items()}
+        picks = day_picks(problems, config, seed="c1", states=plain)
+        return [(p.problem.id, p.problem.difficulty, p.cycle) for p in picks]
 
-    first = await repo.ensure_daily(cid, date(2026, 1, 5), choose, now=NOW)
-    again = await repo.ensure_daily(cid, date(2026, 1, 5), choose, now=NOW)
-    assert again == first and len(seen) == 1
-    assert seen[0] == RotationState(0, frozenset(), None)
-    n = len(config.eligible(problems))
-    for i in range(1, n + 1):
-        await repo.ensure_daily(cid, date(2026, 1, 5) + timedelta(days=i), choose, now=NOW)
-    picks = await repo.recent_daily(cid, limit=n + 1)
-    assert len({p.problem_id for p in picks if p.cycle == 0}) == n
-    assert next(p.cycle for p in picks) == 1  # the newest started cycle 1
-    state = await repo.rotation_state(cid)
-    assert state.cycle == 1 and len(state.used) == 1 and state.previous == picks[0].problem_id
-    assert await repo.daily(cid, date(2026, 1, 5)) == first
-    assert await repo.daily(cid, date(2025, 1, 1)) is None
+    day = date(2026, 1, 5)
+    first = await repo.ensure_day(cid, day, choose, now=NOW)
+    assert await repo.ensure_day(cid, day, choose, now=NOW) == first and len(seen) == 1
+    assert seen[0] == {}
+    assert [p.difficulty for p in first] == ["easy", "hard"]
+    hard = [p for p in config.eligible(problems) if p.difficulty == "hard"]
+    for i in range(1, len(hard) + 1):
+        await repo.ensure_day(cid, day + timedelta(days=i), choose, now=NOW)
+    rows = await repo.recent_days(cid, limit=len(hard) + 1)
+    assert rows[0].day == day + timedelta(days=len(hard)) and len(rows) == 2 * (len(hard) + 1)
+    hard_rows = [r for r in rows if r.difficulty == "hard"]
+    assert len({r.problem_id for r in hard_rows if r.cycle == 0}) == len(hard)
+    states = await repo.rotation_states(cid)
+    assert states["hard"].cycle == 1 and len(states["hard"].used) == 1
+    assert states["easy"].cycle == 0 and len(states["easy"].used) == len(hard) + 1
+    assert states["hard"].previous == rows[1].problem_id  # newest day: easy at 0, hard at 1
+    assert await repo.day_problems(cid, day) == first
+    assert await repo.day_problems(cid, date(2025, 1, 1)) == []
 
 
 async def test_settings_round_trip(db: Database) -> None:

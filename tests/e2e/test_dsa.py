@@ -1,0 +1,239 @@
+"""DSA practice end to end through the console adapter (in-process, ManualClock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.app import Application
+from bot.clock import ManualClock
+from bot.messages import Message
+from cogs.dsa.cog import DsaCog
+from cogs.help import HelpCog
+from cogs.schedules import SchedulesCog
+from content.problems import problem_set
+from tests.conftest import AppFactory
+from tests.schedules.support import ConsoleSession, outbox_rows
+
+COGS = [HelpCog, SchedulesCog, DsaCog]
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+async def sent(app: Application) -> list[tuple[str, Message]]:
+    """Everything queued in the outbox so far: (recipient key, message)."""
+    out = []
+    for row in await outbox_rows(app):
+        body: Any = row["body"]
+        out.append((row["recipient_key"], Message.from_dict(body)))
+    return out
+
+
+async def run_at(app: Application, clock: ManualClock, when: datetime) -> list[Message]:
+    """Move the clock to `when`, run what is due, return the messages queued by that."""
+    before = len(await sent(app))
+    clock.set(when)
+    await app.schedules.run_due()
+    return [m for _, m in (await sent(app))[before:]]
+
+
+async def click_solved(session: ConsoleSession, message: Message) -> str:
+    """Press the message's first "Mark solved" button as the session's member."""
+    button = message.buttons[0]
+    assert button.action == "dsa.solved"
+    session.adapter.buttons[999] = button
+    return await session.say(":click 999")
+
+
+async def test_remind_receive_dm_at_local_time_mark_done_see_streak(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app(COGS)  # Monday 5 January 2026 08:00 UTC
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    out = await ana.say("/dsa remind set 07:30 Europe/London days:mon-fri")
+    assert "Reminder set" in out and "mon-fri at 07:30 (Europe/London)" in out
+    assert "Next Tue 06 Jan 07:30 (Europe/London)" in out
+
+    assert await run_at(app, clock, utc(2026, 1, 6, 7, 29)) == []  # not yet
+    [dm] = await run_at(app, clock, utc(2026, 1, 6, 7, 30))
+    assert dm.title == "Your DSA problem for Tue 06 Jan 2026"
+    first = problem_set().get(dm.buttons[0].value)
+    assert first is not None and first.url in dm.plain_text()
+    assert "Streak: 0 days (best 0)" in (dm.footer or "")
+    recipients = [key for key, _ in await sent(app)]
+    assert recipients == ["console:dm:ana"]
+
+    out = await click_solved(ana, dm)
+    assert f"Marked {first.title} solved for Tue 06 Jan 2026. Streak: 1 day (best 1)" in out
+    out = await click_solved(ana, dm)
+    assert "already marked" in out and "it counts once" in out
+
+    [dm2] = await run_at(app, clock, utc(2026, 1, 7, 7, 30))
+    assert dm2.buttons[0].value != first.id  # never a problem she solved
+    assert "Streak: 1 day (best 1). Solve one today to keep it going." in (dm2.footer or "")
+    out = await ana.say("/dsa done")  # default: the problem picked for her today
+    assert "Streak: 2 days (best 2)" in out
+    out = await ana.say("/dsa stats")
+    assert "Current streak 2 days" in out and "Best streak 2 days" in out
+    assert "Days are counted in Europe/London" in out
+
+    out = await ana.say("/dsa remind off")
+    assert "reminder is off" in out
+    assert await run_at(app, clock, utc(2026, 1, 8, 7, 30)) == []
+    assert "You have no DSA reminder" in await ana.say("/dsa remind status")
+    assert "nothing to turn off" in await ana.say("/dsa remind off")
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "slot_before", "after", "slot_after"),
+    [
+        # New York springs forward on Sunday 8 March 2026 and falls back on 1 November.
+        ("America/New_York", (2026, 3, 7), (12, 30), (2026, 3, 9), (11, 30)),
+        ("America/New_York", (2026, 10, 31), (11, 30), (2026, 11, 2), (12, 30)),
+        # London springs forward on 29 March 2026 and falls back on 25 October.
+        ("Europe/London", (2026, 3, 28), (7, 30), (2026, 3, 30), (6, 30)),
+        ("Europe/London", (2026, 10, 24), (6, 30), (2026, 10, 26), (7, 30)),
+    ],
+)
+async def test_reminder_stays_at_local_time_across_dst(
+    make_app: AppFactory,
+    clock: ManualClock,
+    zone: str,
+    before: tuple[int, int, int],
+    slot_before: tuple[int, int],
+    after: tuple[int, int, int],
+    slot_after: tuple[int, int],
+) -> None:
+    clock.set(utc(*before, 0, 0))
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.say(f"/dsa remind set 07:30 {zone}")
+    [first] = await run_at(app, clock, utc(*before, *slot_before))
+    assert first.title is not None and first.title.startswith("Your DSA problem")
+    await run_at(app, clock, utc(*after, 0, 0))  # the day in between (its slot is missed)
+    one_hour = timedelta(hours=1)
+    wrong = utc(*after, *slot_after) + (
+        one_hour if slot_after < slot_before else -one_hour
+    )  # where the UTC time of before the change would fall
+    if wrong < utc(*after, *slot_after):
+        assert await run_at(app, clock, wrong) == []
+    [dm] = await run_at(app, clock, utc(*after, *slot_after))
+    assert dm.title is not None and f"{after[2]:02d}" in dm.title
+    assert "comes late" not in (dm.footer or "")  # on time, not a catch-up
+
+
+async def test_streak_day_is_the_members_reminder_zone(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    bob = ConsoleSession(app, name="bob", moderator=False)
+    await ana.say("/dsa remind set 20:00 America/New_York")
+    # 22:00 on Monday in New York is 03:00 on Tuesday in UTC (the community's zone).
+    clock.set(utc(2026, 1, 6, 3, 0))
+    assert "solved for Mon 05 Jan 2026" in await ana.say("/dsa done two-sum")
+    assert "solved for Tue 06 Jan 2026" in await bob.say("/dsa done two-sum")
+    clock.set(utc(2026, 1, 6, 15, 0))
+    assert "Streak: 2 days" in await ana.say("/dsa done 3sum")
+    assert "Streak: 1 day (best 1)" in await bob.say("/dsa done 3sum")
+    # Bob's streak survives until the end of his Wednesday, then breaks.
+    clock.set(utc(2026, 1, 7, 23, 59))
+    assert "Current streak 1 day" in await bob.say("/dsa stats")
+    clock.set(utc(2026, 1, 8, 0, 0))
+    assert "Current streak 0 days" in await bob.say("/dsa stats")
+    assert "Best streak 1 day" in await bob.say("/dsa stats")
+
+
+async def test_community_problems_of_the_day_posted_at_the_schedule(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app(COGS)
+    mod = ConsoleSession(app, name="mia")
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    out = await mod.say("/schedule dsa #dsa 18:00 mix:easy:1,medium:2")
+    assert "Problems per post: 1 easy, 2 medium" in out
+    [post] = await run_at(app, clock, utc(2026, 1, 5, 18, 0))
+    assert post.title == "DSA problems of the day — Mon 05 Jan 2026"
+    ids = [b.value for b in post.buttons]
+    problems = [problem_set().get(i) for i in ids]
+    assert [p.difficulty for p in problems if p] == ["easy", "medium", "medium"]
+    assert ("console:channel:dsa", post) in await sent(app)
+    today = await ana.say("/dsa today")
+    assert all(p is not None and p.title in today for p in problems)
+    [tomorrow] = await run_at(app, clock, utc(2026, 1, 6, 18, 0))
+    assert not set(ids) & {b.value for b in tomorrow.buttons}  # no repeat
+    out = await click_solved(ana, tomorrow)
+    assert "Streak: 1 day" in out
+    assert "✅" in await ana.say("/dsa today")
+
+
+async def test_leaderboard_orders_by_solves_and_ties_share_a_place(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app(COGS)
+    sessions = {n: ConsoleSession(app, name=n, moderator=False) for n in ("ana", "bob", "cy")}
+    clock.set(utc(2026, 1, 5, 9, 0))
+    for problem in ("two-sum", "3sum"):
+        await sessions["bob"].say(f"/dsa done {problem}")
+    clock.set(utc(2026, 1, 5, 10, 0))
+    for problem in ("two-sum", "3sum", "valid-anagram"):
+        await sessions["cy"].say(f"/dsa done {problem}")
+    clock.set(utc(2026, 1, 5, 11, 0))
+    for problem in ("two-sum", "3sum"):
+        await sessions["ana"].say(f"/dsa done {problem}")
+    await sessions["ana"].say("/dsa done 3sum")  # counts once
+    out = await sessions["ana"].say("/dsa leaderboard")
+    assert "DSA leaderboard — this week (since Mon 05 Jan)" in out
+    assert out.index("1. cy — 3 solved") < out.index("2. bob — 2 solved")
+    assert out.index("2. bob — 2 solved") < out.index("2. ana — 2 solved")
+    # Next month, the weekly and monthly boards start empty; "all" keeps everything.
+    clock.set(utc(2026, 2, 2, 9, 0))
+    assert "No problems solved" in await sessions["ana"].say("/dsa leaderboard week")
+    assert "No problems solved" in await sessions["ana"].say("/dsa leaderboard month")
+    assert "1. cy — 3 solved" in await sessions["ana"].say("/dsa leaderboard all")
+
+
+async def test_skip_history_and_settings(make_app: AppFactory) -> None:
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    mod = ConsoleSession(app, name="mia")
+    assert "Only moderators" in await ana.say("/dsa settings patterns:trees")
+    out = await mod.say("/dsa settings patterns:trees,graphs mix:medium:2 premium:false")
+    assert "DSA settings updated" in out and "Patterns graphs, trees" in out
+    assert "Problems per day medium:2" in out
+    today = await ana.say("/dsa today")
+    shown = [p for p in problem_set() if p.title in today]
+    assert len(shown) == 2 and {p.pattern for p in shown} <= {"trees", "graphs"}
+    out = await ana.say("/dsa skip")
+    assert "Skipped" in out and "Try this one instead" in out
+    out = await ana.say("/dsa history")
+    assert "Skipped" in out
+    assert "Nothing yet" in await ConsoleSession(app, name="zed", moderator=False).say(
+        "/dsa history"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/dsa remind set 07:00 Europe/Londn", "Did you mean Europe/London"),
+        ("/dsa remind set 25:00", "use 24-hour HH:MM such as 09:00"),
+        ("/dsa remind set 07:00 days:funday", "use daily, weekdays (mon-fri), weekends"),
+        ("/dsa remind set 07:00 patterns:magic", "'magic' is not a pattern"),
+        ("/dsa done no such problem", "I do not know the problem 'no such problem'"),
+        ("/dsa done two summ", "Did you mean Two Sum"),
+        ("/dsa leaderboard year", "week, month, all"),
+        ("/dsa settings mix:extreme:1", "difficulty:count items"),
+    ],
+)
+async def test_invalid_input_says_what_is_accepted(
+    make_app: AppFactory, line: str, expected: str
+) -> None:
+    app = await make_app(COGS)
+    out = await ConsoleSession(app, name="mia").say(line)
+    assert expected in out
+    assert await app.schedules.repo.all() == []
