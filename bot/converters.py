@@ -25,8 +25,15 @@ _SLACK_ROLE = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>$")
 _PLAIN_NAME = re.compile(r"^[\w][\w.\-]{0,79}$")
 
 
-def convert_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Convert and validate every option; missing optional ones get their default."""
+def convert_options(
+    command: Command, raw: Mapping[str, Any], *, plain_names: bool = True
+) -> dict[str, Any]:
+    """Convert and validate every option; missing optional ones get their default.
+
+    `plain_names` accepts `#general` / `@ana` as channel, member and role references (the
+    console, where they exist once named). On Slack a real reference arrives escaped
+    (`<#C123|general>`), so a plain name there names nothing the bot could post to.
+    """
     unknown = [k for k in raw if command.option(k) is None]
     if unknown:
         names = ", ".join(o.name for o in command.options) or "none"
@@ -48,8 +55,20 @@ def convert_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
                 )
             values[opt.name] = opt.default
             continue
+        if not plain_names and opt.type in _REFERENCES and isinstance(value, str):
+            _require_platform_reference(opt, value)
         values[opt.name] = convert_value(opt, value)
     return values
+
+
+def _require_platform_reference(opt: Option, value: str) -> None:
+    what, sigil, patterns = _REFERENCES[opt.type]
+    if not any(p.match(value.strip()) for p in patterns):
+        raise OptionError(
+            opt.name,
+            f"{value.strip()[:80]!r} is not a {what} the platform recognised: type {sigil} and "
+            f"pick the {what} from the suggestions, so its id comes with it.",
+        )
 
 
 def convert_value(opt: Option, value: Any) -> Any:
@@ -201,6 +220,12 @@ def validate_url(raw: str) -> str:
 def _url(opt: Option, value: Any) -> str:
     return validate_url(str(value))
 
+
+_REFERENCES: dict[OptionType, tuple[str, str, list[re.Pattern[str]]]] = {
+    OptionType.CHANNEL: ("channel", "#", [_SLACK_CHANNEL, _DISCORD_CHANNEL]),
+    OptionType.USER: ("member", "@", [_SLACK_USER, _DISCORD_USER]),
+    OptionType.ROLE: ("role", "@", [_DISCORD_ROLE, _SLACK_ROLE]),
+}
 
 _CONVERTERS: dict[OptionType, Any] = {
     OptionType.STRING: _string,

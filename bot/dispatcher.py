@@ -119,7 +119,9 @@ class Dispatcher:
                 command=command,
             )
             self._check_permission(command.permission, is_moderator, f"/{name}")
-            values = convert_options(command, invocation.options)
+            values = convert_options(
+                command, invocation.options, plain_names=invocation.place.platform == "console"
+            )
             await command.handler(ctx, **values)
 
         return await self._guarded(name, responder, run)

@@ -8,9 +8,10 @@ from datetime import time
 import pytest
 
 from bot.cog import Cog, action, command
-from bot.commands import Choice, Option, OptionType, Permission
+from bot.commands import Choice, Command, Option, OptionType, Permission
 from bot.context import ActionContext, ChannelRef, Context
-from bot.errors import UserError
+from bot.converters import convert_options
+from bot.errors import OptionError, UserError
 from bot.messages import Button, Message, Tone
 from tests.conftest import AppFactory
 from tests.helpers import RecordingResponder, actor, click, invocation
@@ -202,3 +203,16 @@ async def test_outcome_observers_see_every_command(make_app: AppFactory) -> None
     await app.dispatcher.dispatch(invocation("sample fail"), RecordingResponder())
     await app.dispatcher.dispatch(invocation("sample admin"), RecordingResponder())
     assert seen == ["sample fail=error", "sample admin=denied"]
+
+
+def test_plain_channel_names_only_in_the_console() -> None:
+    declared = SampleCog.echo.__mlebot_command__  # type: ignore[attr-defined]
+    cmd = Command(handler=SampleCog.echo, **declared)
+    assert convert_options(cmd, {"count": "1", "where": "#general"})["where"] == ChannelRef(
+        id="general", name="general"
+    )
+    slack = convert_options(cmd, {"count": "1", "where": "<#C123|general>"}, plain_names=False)
+    assert slack["where"] == ChannelRef(id="C123", name="general")
+    with pytest.raises(OptionError) as refused:
+        convert_options(cmd, {"count": "1", "where": "#general"}, plain_names=False)
+    assert "pick the channel from the suggestions" in refused.value.message
