@@ -68,10 +68,11 @@ def _problem_section(problem: Problem, *, heading_prefix: str = "") -> Section:
     )
 
 
-def _solve_button(problem: Problem) -> Button:
-    return Button(
-        f"Mark solved: {problem.title}"[:80], SOLVED_ACTION, problem.id, ButtonStyle.SUCCESS
-    )
+def _solve_button(problem: Problem, community: Community | None = None) -> Button:
+    """The "Mark solved" button. DM buttons carry the community (`id@community`): a click in a
+    DM arrives from the platform without the server or workspace it belongs to."""
+    value = problem.id if community is None else f"{problem.id}@{community.id}"
+    return Button(f"Mark solved: {problem.title}"[:80], SOLVED_ACTION, value, ButtonStyle.SUCCESS)
 
 
 def _streak_line(streak: Streak) -> str:
@@ -175,8 +176,10 @@ class DsaCog(Cog):
         )
         raise NotFound(f"I do not know the problem {typed!r}.", hint=hint)
 
-    async def _mark_solved(self, ctx: BaseContext, problem: Problem) -> None:
-        community, user = ctx.community, ctx.actor.user_id
+    async def _mark_solved(
+        self, ctx: BaseContext, problem: Problem, community: Community | None = None
+    ) -> None:
+        community, user = community or ctx.community, ctx.actor.user_id
         zone_name = await self._member_zone(community, user)
         now = self.app.clock.now()
         day = local_day(now, zone_name)
@@ -258,10 +261,20 @@ class DsaCog(Cog):
 
     @action(SOLVED_ACTION)
     async def solved_button(self, ctx: ActionContext, value: str) -> None:
-        problem = self.problems.get(value)
+        problem_id, _, community_ref = value.partition("@")
+        problem = self.problems.get(problem_id)
         if problem is None:
             raise NotFound("That problem is no longer in the set. Try /dsa today.")
-        await self._mark_solved(ctx, problem)
+        community = ctx.community
+        if community_ref.isdigit() and int(community_ref) != community.id:
+            # A reminder's button pressed in a DM: count it in the community that sent it, for
+            # the member who was sent it (same platform, and a member there).
+            home = await self.app.communities.get(int(community_ref))
+            known = home and await self.app.communities.find_member(home.id, ctx.actor.user_id)
+            if home is None or not known or home.platform != ctx.place.platform:
+                raise NotFound("That button belongs to another community. Try /dsa done there.")
+            community = home
+        await self._mark_solved(ctx, problem, community)
 
     @command(
         "dsa skip",
@@ -533,6 +546,7 @@ class DsaCog(Cog):
         difficulties = [] if difficulty in (None, "any") else [difficulty]
         zone_name = timezone or ctx.community.timezone
         rule = WeeklyAt(days or frozenset(range(7)), time)
+        existed = await self._reminder_schedule(ctx.community.id, ctx.actor.user_id)
         schedule = await self.app.schedules.upsert_personal(
             ctx.community,
             kind=REMINDER_KIND,
@@ -545,7 +559,8 @@ class DsaCog(Cog):
                 "name": ctx.actor.display_name,
             },
         )
-        await ctx.reply(self._reminder_status(schedule, title="Reminder set", tone=Tone.SUCCESS))
+        title = "Reminder updated" if existed is not None else "Reminder set"
+        await ctx.reply(self._reminder_status(schedule, title=title, tone=Tone.SUCCESS))
 
     @command("dsa remind status", "Show your DSA reminder", private=True)
     async def remind_status(self, ctx: Context) -> None:
@@ -671,7 +686,7 @@ class DsaCog(Cog):
         message = Message(
             title=f"Your DSA problem for {_fmt_day(day)}",
             sections=(_problem_section(problem),),
-            buttons=(_solve_button(problem),),
+            buttons=(_solve_button(problem, community),),
             footer=f"{_streak_line(streak)}. {keep} Not this one? /dsa skip.",
         )
         return [Delivery(destination, message)]

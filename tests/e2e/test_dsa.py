@@ -57,12 +57,17 @@ async def test_remind_receive_dm_at_local_time_mark_done_see_streak(
     out = await ana.say("/dsa remind set 07:30 Europe/London days:mon-fri")
     assert "Reminder set" in out and "mon-fri at 07:30 (Europe/London)" in out
     assert "Next Tue 06 Jan 07:30 (Europe/London)" in out
+    out = await ana.say("/dsa remind set 07:30 Europe/London days:mon-fri difficulty:easy")
+    assert "Reminder updated" in out and "Difficulty easy" in out
 
     assert await run_at(app, clock, utc(2026, 1, 6, 7, 29)) == []  # not yet
     [dm] = await run_at(app, clock, utc(2026, 1, 6, 7, 30))
     assert dm.title == "Your DSA problem for Tue 06 Jan 2026"
-    first = problem_set().get(dm.buttons[0].value)
+    problem_id, _, community_ref = dm.buttons[0].value.partition("@")
+    assert community_ref == "1"  # DM buttons name the community they belong to
+    first = problem_set().get(problem_id)
     assert first is not None and first.url in dm.plain_text()
+    assert first.difficulty == "easy"
     assert "Streak: 0 days (best 0)" in (dm.footer or "")
     recipients = [key for key, _ in await sent(app)]
     assert recipients == ["console:dm:ana"]
@@ -73,7 +78,7 @@ async def test_remind_receive_dm_at_local_time_mark_done_see_streak(
     assert "already marked" in out and "it counts once" in out
 
     [dm2] = await run_at(app, clock, utc(2026, 1, 7, 7, 30))
-    assert dm2.buttons[0].value != first.id  # never a problem she solved
+    assert not dm2.buttons[0].value.startswith(first.id + "@")  # never a problem she solved
     assert "Streak: 1 day (best 1). Solve one today to keep it going." in (dm2.footer or "")
     out = await ana.say("/dsa done")  # default: the problem picked for her today
     assert "Streak: 2 days (best 2)" in out
@@ -237,3 +242,52 @@ async def test_invalid_input_says_what_is_accepted(
     out = await ConsoleSession(app, name="mia").say(line)
     assert expected in out
     assert await app.schedules.repo.all() == []
+
+
+async def test_reminder_button_pressed_in_a_dm_counts_in_its_community(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    from bot.context import ActionInvocation, Actor, Place
+    from tests.helpers import RecordingResponder
+
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.say("/dsa remind set 07:30 UTC")
+    [dm] = await run_at(app, clock, utc(2026, 1, 6, 7, 30))
+    button = dm.buttons[0]
+    # On Discord a click in a DM arrives without the server: a community of its own.
+    dm_place = Place("console", "dm:ana", "DM", "dm-ana", is_dm=True)
+    actor = Actor("console", "ana", "ana")
+    responder = RecordingResponder()
+    await app.dispatcher.dispatch_action(
+        ActionInvocation(button.action, button.value, actor, dm_place), responder
+    )
+    assert "Streak: 1 day" in responder.text()
+    assert "Current streak 1 day" in await ana.say("/dsa stats")
+    stranger = RecordingResponder()
+    await app.dispatcher.dispatch_action(
+        ActionInvocation(button.action, button.value, Actor("console", "eve", "eve"), dm_place),
+        stranger,
+    )
+    assert "belongs to another community" in stranger.text()
+
+
+async def test_console_shows_the_reminder_dm_and_its_button_marks_it_solved(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    import asyncio
+
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.adapter.start()  # registers the console sender with the delivery engine
+    try:
+        await ana.say("/dsa remind set 07:30 Europe/London")
+        await run_at(app, clock, utc(2026, 1, 6, 7, 30))
+        await asyncio.wait_for(app.delivery.idle(), 30)
+        out = ana.new_output()
+        assert "[DM @ana]" in out and "Your DSA problem for Tue 06 Jan 2026" in out
+        assert "[1: Mark solved:" in out
+        out = await ana.say(":click 1")
+        assert "solved for Tue 06 Jan 2026. Streak: 1 day (best 1)" in out
+    finally:
+        await ana.adapter.stop()
