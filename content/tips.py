@@ -192,8 +192,14 @@ def load_tips(
 
 @functools.cache
 def default_library() -> TipLibrary:
-    """The shipped tips, validated against the resource catalog (loaded once per process)."""
-    return load_tips()
+    """The shipped tips, validated against the topic vocabulary and the resource catalog.
+
+    Loaded once per process.
+    """
+    from content.resources import shipped_resources
+    from content.topics import TOPIC_IDS
+
+    return load_tips(known_resources={r.id for r in shipped_resources()}, known_topics=TOPIC_IDS)
 
 
 def _string(file: str, name: str, value: Any, limit: int) -> str:

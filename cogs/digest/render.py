@@ -61,16 +61,7 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
 
     fields = tuple(Field(f.label, f.value) for f in content.figures)
     links = tuple(Link(r.title, r.url) for r in content.tip_resources[:3])
-    if audience is Audience.DM:
-        footer = (
-            f"You get this because you subscribed in {content.community_name}. "
-            "Unsubscribe with /digest unsubscribe · past issues: /digest archive"
-        )
-    else:
-        footer = (
-            "Get it by DM: /digest subscribe · unsubscribe any time with /digest unsubscribe "
-            "· past issues: /digest archive"
-        )
+    footer = footer_for(audience, content.community_name)
     return Message(
         title=issue_title(content),
         body=body,
@@ -78,6 +69,19 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
         fields=fields,
         links=links,
         footer=footer,
+    )
+
+
+def footer_for(audience: Audience, community_name: str) -> str:
+    """How to unsubscribe (and find past issues), worded for where the issue is read."""
+    if audience is Audience.DM:
+        return (
+            f"You get this because you subscribed in {community_name}. "
+            "Unsubscribe with /digest unsubscribe · past issues: /digest archive"
+        )
+    return (
+        "Get it by DM: /digest subscribe · unsubscribe any time with /digest unsubscribe "
+        "· past issues: /digest archive"
     )
 
 

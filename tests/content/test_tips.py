@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from content import ContentError
-from content.tips import MAX_BODY, load_tips, parse_tip
+from content.tips import MAX_BODY, default_library, load_tips, parse_tip
 
 GOOD = """---
 id: good-tip
@@ -102,9 +102,25 @@ def test_an_empty_directory_is_an_error(tmp_path: Path) -> None:
 
 
 def test_shipped_library_has_more_than_a_year_of_tips() -> None:
-    library = load_tips()
+    library = default_library()  # validated against the topics and the resource catalog
     assert len(library) >= 60
     assert len(set(library.ids())) == len(library)
+    assert all(tip.resources for tip in library), "every tip links to the catalog"
+
+
+def test_the_default_library_checks_resource_ids_against_the_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import content.tips as tips_module
+
+    write(tmp_path, "good-tip.md", GOOD.format(body=BODY).replace("pytest-docs", "not-in-catalog"))
+    monkeypatch.setattr(tips_module, "TIPS_DIR", tmp_path)
+    tips_module.default_library.cache_clear()
+    try:
+        with pytest.raises(ContentError, match="not-in-catalog' is not in the resource catalog"):
+            tips_module.default_library()
+    finally:
+        tips_module.default_library.cache_clear()
 
 
 _STOP_WORDS = """
