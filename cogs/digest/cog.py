@@ -24,8 +24,16 @@ from bot.messages import Field, Link, Message, Tone
 from bot.recurrence import zone
 from bot.sanitize import clean_line
 from bot.scheduler import run_key
-from cogs.digest.compose import FeaturedResource, Figure, IssueContent, plan_issue
+from cogs.digest.compose import (
+    FeaturedProblem,
+    FeaturedResource,
+    Figure,
+    IssueContent,
+    plan_issue,
+)
 from cogs.digest.render import Audience, footer_for, render_issue
+from cogs.dsa.progress import weekly_figures
+from content.problems import Problem, problem_set
 from content.resources import Resource, shipped_resources
 from content.tips import Tip, TipLibrary, default_library
 from content.topics import get_topic, resolve_topic, suggest_topic
@@ -80,6 +88,8 @@ class DigestCog(Cog):
         self.repo = DigestRepository(self.app.db)
         self.library: TipLibrary = default_library()
         self.resources: dict[str, Resource] = {r.id: r for r in shipped_resources()}
+        # Problem of the week: free problems only, so every member can open it.
+        self.problems: dict[str, Problem] = {p.id: p for p in problem_set() if not p.premium}
         self.random = random.Random()
 
     def jobs(self) -> list[JobKind]:
@@ -190,11 +200,12 @@ class DigestCog(Cog):
             has_note=bool(inputs.note),
             resource_ids=sorted(self.resources),
             resource_history=state.resource_history,
-            problem_ids=[],
+            problem_ids=sorted(self.problems),
             problem_history=state.problem_history,
         )
         headline = self._tip(plan.headline)
         resource = self.resources.get(plan.resource) if plan.resource else None
+        problem = self.problems.get(plan.problem) if plan.problem else None
         return IssueContent(
             community_name=community.name,
             number=state.next_number,
@@ -202,7 +213,7 @@ class DigestCog(Cog):
             headline=headline,
             shorts=tuple(self._tip(t) for t in plan.shorts),
             resource=_featured(resource) if resource else None,
-            problem=None,
+            problem=_problem(problem) if problem else None,
             figures=tuple(figures),
             note=inputs.note,
             tip_resources=tuple(
@@ -213,9 +224,17 @@ class DigestCog(Cog):
     async def figures(self, community: Community, when: datetime) -> list[Figure]:
         """Community figures for the week before `when`."""
         start = when - timedelta(days=7)
+        dsa = await weekly_figures(
+            self.app.db, community.id, community.timezone, start=start, end=when
+        )
         new = await self.repo.new_subscribers(community.id, start, when)
         total = len(await self.repo.subscribers(community.id))
-        return [Figure("New subscribers this week", str(new)), Figure("Subscribers", str(total))]
+        figures = [Figure("Problems solved this week", str(dsa.solves))]
+        if dsa.top_streaks:
+            best = ", ".join(f"{e.display_name} ({e.streak} d)" for e in dsa.top_streaks)
+            figures.append(Figure("Best streaks", best))
+        figures += [Figure("New subscribers", str(new)), Figure("Subscribers", str(total))]
+        return figures
 
     def _tip(self, tip_id: str) -> Tip:
         tip = self.library.get(tip_id)
@@ -640,6 +659,17 @@ def _describe(sub: Subscription) -> str:
     how = "by DM" if sub.delivery == "dm" else "as a mention in the digest channel"
     topics = f"with {', '.join(sub.topics)} as your topics" if sub.topics else "all topics"
     return f"Each issue {how}, {topics}."
+
+
+def _problem(problem: Problem) -> FeaturedProblem:
+    return FeaturedProblem(
+        id=problem.id,
+        title=problem.title,
+        url=problem.url,
+        difficulty=problem.difficulty,
+        pattern=problem.pattern_name,
+        hint=problem.hint,
+    )
 
 
 def _featured(resource: Resource) -> FeaturedResource:

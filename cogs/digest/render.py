@@ -53,10 +53,10 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
         sections.append(Section("Featured resource", truncate(text, MAX_SECTION)))
     if content.problem is not None:
         p = content.problem
-        text = f"[{p.title}]({p.url}) ({p.difficulty}, {p.pattern.replace('-', ' ')})"
+        text = f"[{p.title}]({p.url}) ({p.difficulty}, {p.pattern})"
         if p.hint:
             text += f"\n*Nudge:* {p.hint}"
-        text += "\nPractise and log it with `/dsa` when you solve it."
+        text += f"\nSolved it? Log it with `/dsa done {p.id}`."
         sections.append(Section("DSA problem of the week", truncate(text, MAX_SECTION)))
 
     fields = tuple(Field(f.label, f.value) for f in content.figures)

@@ -118,7 +118,7 @@ async def test_moderator_note_and_pin_shape_the_next_issue(make_app: AppFactory)
     assert preview.private and preview.title and preview.title.startswith("Preview · ")
     assert preview.body.startswith("**From the moderators:** Welcome to our new members!")
     assert library.get(pin).title in preview.body  # type: ignore[union-attr]
-    assert len(preview.sections) == 2 + 1  # two shorter tips with a note, one resource
+    assert len(preview.sections) == 2 + 2  # two shorter tips with a note, resource, problem
     entries = await app.audit.recent((await community(app)).id, target_prefix="digest:")
     assert [e.action for e in entries][:3] == ["digest.pin", "digest.pin", "digest.note"]
     cleared = await run(app, "digest note", who=MOD, text="clear")
@@ -180,7 +180,9 @@ async def test_scheduled_slot_publishes_once_with_figures(
     assert issue is not None and issue.number == 1 and issue.recipients == 1
     post = Message.from_dict(issue.message)
     figures = {f.name: f.value for f in post.fields}
-    assert figures["New subscribers this week"] == "1"
+    assert figures["New subscribers"] == "1" and figures["Problems solved this week"] == "0"
+    assert post.sections[-1].heading == "DSA problem of the week"
+    assert "/dsa done " in post.sections[-1].body
     assert "5 January 2026" in (post.title or "")
     # The job is idempotent per slot: producing the same slot again returns the stored issue.
     again = await cog(app).publish(
@@ -197,3 +199,35 @@ async def test_latest_and_archive_before_any_issue(make_app: AppFactory) -> None
     app = await make_app([DigestCog])
     assert "No digest issue has been published" in (await run(app, "digest latest")).text()
     assert "No digest issue has been published" in (await run(app, "digest archive")).text()
+
+
+async def test_dsa_figures_and_problem_of_the_week(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    from datetime import date
+
+    from storage.dsa import DsaRepository
+
+    app = await make_app([DigestCog])  # Monday 5 January 2026 08:00 UTC
+    await digest_schedule(app)
+    await run(app, "digest subscribe", who=actor("ana"))
+    dsa = DsaRepository(app.db)
+    for day, slug in ((2, "two-sum"), (3, "valid-anagram"), (4, "contains-duplicate")):
+        await dsa.add_solve(
+            1,
+            "ana",
+            slug,
+            local_day=date(2026, 1, day),
+            timezone="UTC",
+            now=datetime(2026, 1, day, 12, tzinfo=UTC),
+        )
+    clock.set(datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC))
+    await app.schedules.run_due()
+    issue = await cog(app).repo.latest(1)
+    assert issue is not None and issue.problem_id is not None
+    problem = cog(app).problems[issue.problem_id]
+    post = Message.from_dict(issue.message)
+    figures = {f.name: f.value for f in post.fields}
+    assert figures["Problems solved this week"] == "3"
+    assert figures["Best streaks"] == "ana (3 d)"
+    assert problem.title in post.sections[-1].body and not problem.premium
