@@ -85,7 +85,7 @@ async def test_bad_queries_get_clear_answers(make_app: AppFactory) -> None:
         out = await me.say(line)
         reply = out.replace("> " + line, "", 1)
         assert expected in reply, line
-        assert "incident" not in reply, line
+        assert "went wrong on my side" not in reply, line
         assert "@everyone" not in reply, line
 
 
@@ -194,7 +194,7 @@ async def test_bad_suggestions_are_refused_and_nothing_is_stored(make_app: AppFa
     for line, expected in BAD_SUGGESTIONS:
         out = await ana.say(line)
         assert expected in out, line
-        assert "incident" not in out, line
+        assert "went wrong on my side" not in out, line
     assert await count(app, resource_suggestions) == 0
 
 

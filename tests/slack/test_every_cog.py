@@ -56,7 +56,8 @@ async def test_every_declared_example_runs_without_an_internal_error(full_bot: S
             said = await everything_said(full_bot, ack)
             assert status == 200, example
             assert said.strip(), f"{example}: no answer"
-            assert "incident" not in said, f"{example}: {said}"
+            # the apology for an internal error (resource descriptions may say "incident")
+            assert "went wrong on my side" not in said, f"{example}: {said}"
             ran += 1
     assert ran >= len(full_bot.app.registry.groups())
 
