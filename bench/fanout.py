@@ -3,6 +3,7 @@ loopback emulator of the platform API (bench/emulator.py) with a latency and a r
 
     uv run python -m bench.fanout --subscribers 10000 [--ceiling 2000] [--latency-ms 50]
                                   [--platform discord|slack] [--kills 3] [--database-url URL]
+                                  [--processes 3 --lease-seconds 5]
 
 The digest is queued in the outbox (one transaction), then a separate bot process drains it
 through the engine (so its CPU time and peak RSS are the bot's alone). With `--kills K` that
@@ -16,6 +17,13 @@ mode a minimal aiohttp Discord sender in this file (the Discord adapter has not 
 A DM to a new subscriber costs two requests (open the DM channel, post), so messages/s is about
 half the request ceiling on a first fan-out; `ceiling_ratio` is requests/s over the ceiling.
 The last line printed is one JSON object with the figures.
+
+`--processes N` runs N bot processes at once on one database (PostgreSQL: they split the outbox
+by leased claims, `FOR UPDATE SKIP LOCKED`); each gets 1/N of the engine rate and concurrency
+(the per-process share of a token's global limit). With `--kills K` (K < N) the i-th kill
+SIGKILLs the i-th process and nobody restarts it: the survivors reclaim its leased rows once the
+lease (`--lease-seconds`) expires, which the figures check (`killed_leased_rows`,
+`reclaimed_after_expiry`).
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -135,13 +145,18 @@ def subscribers(n: int, prefix: str = "") -> list[Delivery]:
 
 
 def settings_for(args: argparse.Namespace) -> Any:
-    rate = args.rate if args.rate is not None else args.ceiling * 0.97
+    processes = max(1, args.processes)
+    rate = (args.rate if args.rate is not None else args.ceiling * 0.97) / processes
     concurrency = args.concurrency or max(16, math.ceil(rate * args.latency_ms / 1000 * 3))
     key = "slack" if args.platform == "slack" else "discord"
+    extra: dict[str, Any] = {}
+    if args.lease_seconds is not None:
+        extra["delivery_lease_seconds"] = args.lease_seconds
     return load_settings(
         None,
         database_url=args.database_url,
         **{f"delivery_{key}_rate": rate, "delivery_concurrency": concurrency},
+        **extra,
     )
 
 
@@ -230,8 +245,8 @@ async def counts(database_url: str) -> dict[str, int]:
         await db.close()
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
+def _now() -> datetime:
+    from datetime import UTC
 
     return datetime.now(UTC)
 
@@ -288,8 +303,7 @@ def start_emulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str
 
 def run_bot(args: argparse.Namespace, kill_at: int | None) -> dict[str, Any] | None:
     """One bot process; SIGKILLed once the emulator has received `kill_at` messages."""
-    cmd = [sys.executable, "-m", "bench.fanout", "--worker", *args.passthrough]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(_worker_cmd(args), stdout=subprocess.PIPE, text=True)
     if kill_at is not None:
         while proc.poll() is None:
             if int(http_json(f"{args.api}/stats").get("messages", 0)) >= kill_at:
@@ -303,7 +317,90 @@ def run_bot(args: argparse.Namespace, kill_at: int | None) -> dict[str, Any] | N
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _worker_cmd(args: argparse.Namespace) -> list[str]:
+    return [sys.executable, "-m", "bench.fanout", "--worker", *args.passthrough]
+
+
+async def leased_by(database_url: str, pid: int) -> dict[int, datetime]:
+    """Rows a (dead) process still holds: id -> lease end. Owners are `host:pid:random`."""
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(outbox.c.id, outbox.c.lease_until).where(
+                    outbox.c.status == OutboxStatus.SENDING,
+                    outbox.c.lease_owner.like(f"%:{pid}:%"),
+                )
+            )
+            return {int(i): until for i, until in rows}
+    finally:
+        await db.close()
+
+
+async def reclaimed_after(database_url: str, leases: dict[int, datetime]) -> int:
+    """How many of `leases` were sent, by someone else, after their lease ended."""
+    db = Database(database_url)
+    try:
+        done = 0
+        async with db.transaction() as conn:
+            ids = list(leases)
+            for start in range(0, len(ids), 1000):
+                rows = await conn.execute(
+                    sa.select(outbox.c.id, outbox.c.status, outbox.c.finished_at).where(
+                        outbox.c.id.in_(ids[start : start + 1000])
+                    )
+                )
+                for i, status, finished in rows:
+                    if status == OutboxStatus.SENT and finished >= leases[int(i)]:
+                        done += 1
+        return done
+    finally:
+        await db.close()
+
+
+def run_cluster(args: argparse.Namespace, processes: int, kill_at: Sequence[int]) -> dict[str, Any]:
+    """`processes` bot processes at once; the i-th is SIGKILLed once the emulator has received
+    `kill_at[i]` messages and is not restarted. Returns the survivors' results and, per killed
+    process, the rows it held when it died and how many were later sent after the lease."""
+    if len(kill_at) >= processes:
+        raise SystemExit("--kills must be smaller than --processes (someone has to finish)")
+    procs = [
+        subprocess.Popen(_worker_cmd(args), stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    killed: list[dict[str, Any]] = []
+    try:
+        for victim, at in zip(procs, sorted(kill_at), strict=False):
+            while victim.poll() is None:
+                if int(http_json(f"{args.api}/stats").get("messages", 0)) >= at:
+                    victim.send_signal(signal.SIGKILL)
+                    victim.wait()
+                    leases = asyncio.run(leased_by(args.database_url, victim.pid))
+                    killed.append({"pid": victim.pid, "after": at, "leases": leases})
+                    break
+                time.sleep(0.02)
+        results = []
+        for proc in procs[len(killed) :]:
+            out, _ = proc.communicate()
+            if proc.returncode != 0:
+                raise SystemExit(f"a bot process failed ({proc.returncode})")
+            results.append(dict(json.loads(out.strip().splitlines()[-1])))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    held = sum(len(k["leases"]) for k in killed)
+    reclaimed = sum(asyncio.run(reclaimed_after(args.database_url, k["leases"])) for k in killed)
+    return {
+        "results": results,
+        "killed_after_messages": [k["after"] for k in killed],
+        "killed_leased_rows": held,
+        "reclaimed_after_expiry": reclaimed,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Fan-out benchmark of the delivery engine")
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--ceiling", type=float, default=2000.0, help="emulator requests/s")
@@ -313,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=0, help="in flight (auto)")
     parser.add_argument("--platform", choices=("discord", "slack"), default="discord")
     parser.add_argument("--kills", type=int, default=0, help="SIGKILL the bot K times")
+    parser.add_argument("--processes", type=int, default=1, help="bot processes at once")
+    parser.add_argument("--lease-seconds", type=float, default=None, help="outbox lease")
     parser.add_argument("--baseline", type=int, default=200, help="baseline sample size")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--seed", type=int, default=None)
@@ -321,8 +420,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", default="", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def set_passthrough(args: argparse.Namespace) -> None:
+    """The options every bot process gets (once `database_url` and `api` are known)."""
+    args.passthrough = [
+        *("--subscribers", str(args.subscribers), "--ceiling", str(args.ceiling)),
+        *("--latency-ms", str(args.latency_ms), "--platform", args.platform),
+        *("--database-url", args.database_url, "--api", args.api),
+        *(("--rate", str(args.rate)) if args.rate is not None else ()),
+        *(("--concurrency", str(args.concurrency)) if args.concurrency else ()),
+        *("--processes", str(args.processes)),
+        *(("--lease-seconds", str(args.lease_seconds)) if args.lease_seconds else ()),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if args.worker:
         print(json.dumps(asyncio.run(worker(args))))
         return 0
@@ -333,13 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     emulator, args.api = start_emulator(args)
     n = args.subscribers
-    args.passthrough = [
-        *("--subscribers", str(n), "--ceiling", str(args.ceiling)),
-        *("--latency-ms", str(args.latency_ms), "--platform", args.platform),
-        *("--database-url", args.database_url, "--api", args.api),
-        *(("--rate", str(args.rate)) if args.rate is not None else ()),
-        *(("--concurrency", str(args.concurrency)) if args.concurrency else ()),
-    ]
+    set_passthrough(args)
     try:
         figures = one_fanout(args, 1, kills=args.kills, rng=rng)
         report(args, figures, "first fan-out (every DM channel opened: 2 requests per DM)")
@@ -389,11 +498,25 @@ def one_fanout(
     points = sorted(int(n * rng.uniform(0.05, 0.95)) for _ in range(kills))
     started = time.perf_counter()
     killed_at: list[int] = []
-    for at in points:
-        if run_bot(args, at) is None:
-            killed_at.append(at)
-    result = run_bot(args, None)
-    assert result is not None
+    cluster: dict[str, Any] = {}
+    if args.processes > 1:
+        cluster = run_cluster(args, args.processes, points)
+        results = cluster.pop("results")
+        killed_at = cluster.pop("killed_after_messages")
+        result = {
+            "seconds": max(r["seconds"] for r in results),
+            "cpu_s": sum(r["cpu_s"] for r in results),
+            "main_thread_cpu_s": sum(r["main_thread_cpu_s"] for r in results),
+            "engine": [r["engine"] for r in results],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+        }
+    else:
+        for at in points:
+            if run_bot(args, at) is None:
+                killed_at.append(at)
+        one = run_bot(args, None)
+        assert one is not None
+        result = one
     wall = time.perf_counter() - started
     stats = http_json(f"{args.api}/stats")
     rows = asyncio.run(counts(args.database_url))
@@ -405,6 +528,8 @@ def one_fanout(
     admitted = int(stats.get("requests", 0)) - int(stats.get("rate_limited", 0))
     return {
         "platform": args.platform,
+        "backend": sa.make_url(args.database_url).get_backend_name(),
+        "processes": args.processes,
         "subscribers": n,
         "ceiling_rps": args.ceiling,
         "latency_ms": args.latency_ms,
@@ -427,11 +552,15 @@ def one_fanout(
         "nonce_deduplicated": int(stats.get("nonce_deduplicated", 0)),
         "losses": n - channels,
         "outbox": rows,
+        **cluster,
     }
 
 
 def report(args: argparse.Namespace, figures: dict[str, Any], title: str) -> None:
-    print(f"{figures['platform']}, {title}:")
+    print(
+        f"{figures['platform']} on {figures['backend']}, {figures['processes']} bot "
+        f"process(es), {title}:"
+    )
     print(
         f"  {figures['subscribers']} DMs in {figures['seconds']} s: "
         f"{figures['msgs_per_s']} msgs/s, {figures['requests_per_s']} requests/s = "
@@ -449,6 +578,11 @@ def report(args: argparse.Namespace, figures: dict[str, Any], title: str) -> Non
         f"(nonce-deduplicated {figures['nonce_deduplicated']}); SIGKILLed after "
         f"{figures['killed_after_messages']} messages"
     )
+    if "killed_leased_rows" in figures:
+        print(
+            f"  killed processes held {figures['killed_leased_rows']} leased rows; "
+            f"{figures['reclaimed_after_expiry']} sent by the survivors after the lease expired"
+        )
 
 
 if __name__ == "__main__":

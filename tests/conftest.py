@@ -23,6 +23,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "both_backends: run this test on SQLite and on PostgreSQL (when reachable)"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: run this test on PostgreSQL only (skipped/failed as above)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -32,6 +35,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     folder = metafunc.definition.path.parent.name
     both = folder in BOTH_BACKEND_FOLDERS or metafunc.definition.get_closest_marker("both_backends")
     params = backends.BACKENDS if both else ("sqlite",)
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        params = ("postgresql",)
     metafunc.parametrize("database_url", params, indirect=True)
 
 
