@@ -62,9 +62,8 @@ def _problem_section(problem: Problem, *, heading_prefix: str = "") -> Section:
     premium = " · LeetCode Premium" if problem.premium else ""
     return Section(
         f"{heading_prefix}{problem.title}",
-        f"[{problem.url}]({problem.url})\n"
-        f"*{problem.difficulty.title()} · {problem.pattern_name}{premium}*\n"
-        f"Hint: {problem.hint}",
+        f"{problem.url} · {problem.difficulty.title()} · {problem.pattern_name}{premium}\n\n"
+        f"*Hint:* {problem.hint}",
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cogs.dsa.progress import Period, member_streak, period_days, rank, weekly_figures
 from cogs.dsa.rotation import RotationConfig, day_picks
@@ -183,3 +186,26 @@ async def test_counts_by_period_and_weekly_figures(db: Database) -> None:
         db, cid, "UTC", start=NOW + timedelta(days=7), end=NOW + timedelta(days=14)
     )
     assert later.solves == 0 and later.top_streaks == ()
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.sampled_from(["ana", "Bob", "cy"])),
+        max_size=12,
+    )
+)
+def test_rank_properties(rows: list[tuple[int, int, str]]) -> None:
+    counts = [
+        MemberCount(f"u{i}", name, solves, NOW + timedelta(minutes=minute))
+        for i, (solves, minute, name) in enumerate(rows)
+    ]
+    ranked = rank(counts)
+    assert sorted(r.user_id for r in ranked) == sorted(c.user_id for c in counts)
+    for r in ranked:
+        # A place is one more than the number of members with strictly more solves.
+        assert r.rank == 1 + sum(c.solves > r.solves for c in counts)
+    assert [r.solves for r in ranked] == sorted((r.solves for r in ranked), reverse=True)
+    by_id = {c.user_id: c for c in counts}
+    for a, b in itertools.pairwise(ranked):
+        if a.solves == b.solves:  # ties: whoever got there first is listed first
+            assert by_id[a.user_id].last_solved_at <= by_id[b.user_id].last_solved_at
