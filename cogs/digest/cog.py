@@ -118,9 +118,12 @@ class DigestCog(Cog):
         figures = await self.figures(community, when)
         subscribers = await self.repo.subscribers(community.id)
         recipients = sum(1 for s in subscribers if s.delivery == "dm")
+        mentions = tuple(s.display_name for s in subscribers if s.delivery != "dm")
 
         def compose(state: DigestState) -> NewIssue:
-            content = self.content(community, state, when=when, figures=figures)
+            content = replace(
+                self.content(community, state, when=when, figures=figures), mentions=mentions
+            )
             message = render_issue(content, Audience.CHANNEL)
             return NewIssue(
                 issue_date=content.date,

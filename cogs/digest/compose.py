@@ -126,3 +126,4 @@ class IssueContent:
     figures: tuple[Figure, ...] = ()
     note: str | None = None
     tip_resources: tuple[FeaturedResource, ...] = ()  # the headline's related resources
+    mentions: tuple[str, ...] = ()  # display names of channel-mention subscribers

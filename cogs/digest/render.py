@@ -23,6 +23,7 @@ MAX_BODY = 3_000
 MAX_SECTION = 1_000
 MAX_SUMMARY = 360
 MAX_NOTE = 600
+MAX_MENTIONS = 200
 
 
 class Audience(StrEnum):
@@ -60,6 +61,8 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
         sections.append(Section("DSA problem of the week", truncate(text, MAX_SECTION)))
 
     fields = tuple(Field(f.label, f.value) for f in content.figures)
+    if content.mentions:
+        fields += (Field("For our subscribers", _names(content.mentions), inline=False),)
     links = tuple(Link(r.title, r.url) for r in content.tip_resources[:3])
     footer = footer_for(audience, content.community_name)
     return Message(
@@ -83,6 +86,18 @@ def footer_for(audience: Audience, community_name: str) -> str:
         "Get it by DM: /digest subscribe · unsubscribe any time with /digest unsubscribe "
         "· past issues: /digest archive"
     )
+
+
+def _names(names: tuple[str, ...], limit: int = MAX_MENTIONS) -> str:
+    """`@a, @b and 12 more`, at most `limit` characters."""
+    shown: list[str] = []
+    for n, name in enumerate(names):
+        rest = len(names) - n
+        candidate = ", ".join([*shown, f"@{name}"])
+        if len(candidate) + len(f" and {rest} more") > limit and rest > 1:
+            return ", ".join(shown) + f" and {rest} more" if shown else f"{rest} members"
+        shown.append(f"@{name}")
+    return truncate(", ".join(shown), limit)
 
 
 def _headline(content: IssueContent) -> str:

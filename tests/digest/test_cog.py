@@ -147,6 +147,8 @@ async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
     post = Message.from_dict(channel["body"])
     assert post.title and "Issue #1" in post.title
     assert "First issue!" in post.body
+    # channel-mention subscribers are named in the channel post instead of getting a DM.
+    assert post.fields[-1].name == "For our subscribers" and post.fields[-1].value == "@cy"
     assert "you subscribed" in (Message.from_dict(dm["body"]).footer or "")
     # Stored exactly as sent: latest and archive show the same message.
     latest = (await run(app, "digest latest")).last

@@ -89,6 +89,7 @@ def content_for(tips: list[Tip], *, note: str | None = "x" * 600) -> IssueConten
         ),
         note=note,
         tip_resources=(resource, resource, resource),
+        mentions=tuple(f"member-with-a-long-name-{i}" for i in range(100)),
     )
 
 
@@ -140,3 +141,15 @@ def test_summary_is_the_first_paragraph_without_a_dangling_colon() -> None:
         assert text and not text.endswith(":")
         assert len(text) <= 360
         assert "```" not in text
+
+
+def test_channel_mention_names_are_listed_within_a_bound() -> None:
+    from dataclasses import replace
+
+    few = render_issue(replace(content_for(longest_tips()), mentions=("ana", "bob")))
+    assert few.fields[-1].name == "For our subscribers" and few.fields[-1].value == "@ana, @bob"
+    many = render_issue(
+        replace(content_for(longest_tips()), mentions=tuple(f"member{i}" for i in range(500)))
+    )
+    value = many.fields[-1].value
+    assert len(value) <= 200 and value.startswith("@member0, @member1") and "more" in value
