@@ -1,5 +1,8 @@
 """Rendering a digest issue as a newsletter-style `Message`.
 
+Parts inside a section are separated by blank lines: a single newline is a soft break in
+Markdown and the console (rich) would run the lines together.
+
 Layout: the title carries the community, issue number and date; the body holds the moderator's
 note and the headline tip in full; each shorter tip, the featured resource and the problem of
 the week is a section; community figures are fields; the footer says how to unsubscribe.
@@ -50,14 +53,14 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
     if content.resource is not None:
         r = content.resource
         detail = f"{r.kind}, {r.details}" if r.details else r.kind
-        text = f"[{r.title}]({r.url}) ({detail})\n{r.description}"
+        text = f"[{r.title}]({r.url}) ({detail})\n\n{r.description}"
         sections.append(Section("Featured resource", truncate(text, MAX_SECTION)))
     if content.problem is not None:
         p = content.problem
         text = f"[{p.title}]({p.url}) ({p.difficulty}, {p.pattern})"
         if p.hint:
-            text += f"\n*Nudge:* {p.hint}"
-        text += f"\nSolved it? Log it with `/dsa done {p.id}`."
+            text += f"\n\n*Nudge:* {p.hint}"
+        text += f"\n\nSolved it? Log it with `/dsa done {p.id}`."
         sections.append(Section("DSA problem of the week", truncate(text, MAX_SECTION)))
 
     fields = tuple(Field(f.label, f.value) for f in content.figures)
@@ -115,5 +118,5 @@ def summary(tip: Tip) -> str:
 
 
 def _short(tip: Tip) -> str:
-    text = f"{summary(tip)}\n**Try this week:** {tip.try_this_week}\nFull tip: `/tip {tip.id}`"
+    text = f"{summary(tip)}\n\n**Try this week:** {tip.try_this_week}\n\nFull tip: `/tip {tip.id}`"
     return truncate(text, MAX_SECTION)
