@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -39,7 +40,7 @@ def _restore_discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[DiscordEmulator]:
-    emu = DiscordEmulator(guilds=[GUILD])
+    emu = DiscordEmulator(guilds=[dataclasses.replace(GUILD, channels=dict(GUILD.channels))])
     await emu.start()
     yield emu
     await emu.close()

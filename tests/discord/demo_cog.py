@@ -74,6 +74,12 @@ class DemoCog(Cog):
         await DemoCog.gate.wait()
         await ctx.reply("done slowly", private=False)
 
+    @command("demo whisper", "Slow public command whose answer is private")
+    async def whisper(self, ctx: Context) -> None:
+        assert DemoCog.gate is not None
+        await DemoCog.gate.wait()
+        await ctx.reply("psst", private=True)
+
     @command("admin purge", "Moderators only", permission=Permission.MODERATOR)
     async def purge(self, ctx: Context) -> None:
         await ctx.reply("purged")

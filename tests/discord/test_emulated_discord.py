@@ -118,6 +118,24 @@ async def test_slow_handlers_are_deferred_then_the_reply_edits_the_placeholder(
     assert reply["edit_original"] is True
 
 
+async def test_a_private_answer_after_a_public_defer_replaces_the_placeholder(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(ack_window=0.3)
+    DemoCog.gate = asyncio.Event()
+    try:
+        interaction = await emulator.slash("demo whisper")
+        callback = await emulator.wait_callback(interaction)
+        assert callback == {"type": 5, "data": {}}  # public "thinking…"
+        DemoCog.gate.set()
+        (reply,) = await emulator.wait_reply(interaction)
+    finally:
+        DemoCog.gate = None
+    assert reply["content"] == "psst" and reply["flags"] == EPHEMERAL
+    assert reply["edit_original"] is False
+    assert interaction["token"] in emulator.deleted_originals
+
+
 async def test_moderator_commands_are_refused_for_members_and_run_for_manage_server(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:

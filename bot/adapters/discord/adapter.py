@@ -198,6 +198,11 @@ class DiscordAdapter:
                 await self._connect_task
         self._closed.set()
 
+    async def idle(self) -> None:
+        """Return once every interaction in progress has been answered (for tests/tools)."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
+
     def is_connected(self) -> bool:
         return self._ready.is_set() and not self.client.is_closed()
 

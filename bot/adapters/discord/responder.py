@@ -3,7 +3,9 @@
 Discord wants an answer to every interaction within 3 seconds. The first reply goes out as the
 interaction response (type 4); `defer` answers "thinking…" (type 5) so the reply can follow
 later, then the first reply edits that placeholder and any further ones are webhook
-follow-ups. Private replies are ephemeral.
+follow-ups. Private replies are ephemeral. A placeholder's visibility cannot be changed, so when
+the first reply's privacy differs from the defer's (e.g. a slow public command ends in a private
+error), the placeholder is deleted and the reply goes out as a follow-up with its own privacy.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class InteractionResponder:
         self.token = token
         self.application_id = application_id
         self._state = _State.NEW
+        self._deferred_private = False
         self._lock = asyncio.Lock()
 
     @property
@@ -70,8 +73,7 @@ class InteractionResponder:
     async def _send_one(self, payload: dict[str, Any]) -> None:
         if self._state is _State.NEW:
             await self._callback({"type": CHANNEL_MESSAGE, "data": payload})
-        elif self._state is _State.DEFERRED:
-            # The placeholder's visibility was fixed by the defer; flags cannot be edited.
+        elif self._state is _State.DEFERRED and self._deferred_private == _private(payload):
             edit = {k: v for k, v in payload.items() if k != "flags"}
             await self.rest.request(
                 "PATCH",
@@ -81,6 +83,13 @@ class InteractionResponder:
                 webhook_token=self.token,
             )
         else:
+            if self._state is _State.DEFERRED:
+                await self.rest.request(
+                    "DELETE",
+                    "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                    webhook_id=self.application_id,
+                    webhook_token=self.token,
+                )
             await self.rest.request(
                 "POST",
                 "/webhooks/{webhook_id}/{webhook_token}",
@@ -96,9 +105,14 @@ class InteractionResponder:
                 data = {"flags": EPHEMERAL} if private else {}
                 await self._callback({"type": DEFERRED_CHANNEL_MESSAGE, "data": data})
                 self._state = _State.DEFERRED
+                self._deferred_private = private
 
     async def autocomplete(self, choices: list[dict[str, Any]]) -> None:
         async with self._lock:
             if self._state is _State.NEW:
                 await self._callback({"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
                 self._state = _State.ANSWERED
+
+
+def _private(payload: dict[str, Any]) -> bool:
+    return bool(int(payload.get("flags", 0)) & EPHEMERAL)

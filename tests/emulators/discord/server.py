@@ -108,6 +108,7 @@ class DiscordEmulator:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> created messages
         self.callbacks: dict[str, list[dict[str, Any]]] = {}  # interaction id -> callback bodies
         self.webhook_messages: dict[str, list[dict[str, Any]]] = {}  # token -> follow-ups/edits
+        self.deleted_originals: set[str] = set()  # interaction tokens
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()  # user ids that do not accept DMs (50007)
         self.unknown_users: set[str] = set()
@@ -247,6 +248,12 @@ class DiscordEmulator:
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
         if m and method == "POST":
             return self._callback(m.group(1), m.group(2), body, query)
+        m = re.fullmatch(rf"/webhooks/{app}/([^/]+)/messages/@original", path)
+        if m and method == "DELETE":
+            if m.group(1) not in self._interaction_tokens:
+                return _error(404, 10015, "Unknown Webhook")
+            self.deleted_originals.add(m.group(1))
+            return web.Response(status=204)
         m = re.fullmatch(rf"/webhooks/{app}/([^/]+)(/messages/@original)?", path)
         if m and method in ("POST", "PATCH"):
             token = m.group(1)
