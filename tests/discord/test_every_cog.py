@@ -113,7 +113,8 @@ async def test_every_declared_example_runs_without_an_internal_error(
             await adapter.idle()
             said = _said(emulator.replies(interaction))
             assert said.strip(), f"{example}: no answer"
-            assert "incident" not in said, f"{example}: {said}"
+            # the apology for an internal error (resource descriptions may say "incident")
+            assert "went wrong on my side" not in said, f"{example}: {said}"
             ran += 1
     assert ran >= len(app.registry.groups())
 
