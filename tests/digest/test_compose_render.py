@@ -14,6 +14,8 @@ from cogs.digest.compose import (
     plan_issue,
 )
 from cogs.digest.render import Audience, render_issue, summary
+from content.problems import MAX_HINT
+from content.resources import MAX_DESCRIPTION, MAX_TITLE
 from content.tips import Tip, load_tips
 
 RESOURCES = [f"res-{i}" for i in range(30)]
@@ -60,10 +62,10 @@ def longest_tips() -> list[Tip]:
 def content_for(tips: list[Tip], *, note: str | None = "x" * 600) -> IssueContent:
     resource = FeaturedResource(
         id="r",
-        title="T" * 120,
+        title="T" * MAX_TITLE,
         url="https://example.org/" + "p" * 100,
         kind="book",
-        description="D " * 300,
+        description=("D " * 300)[:MAX_DESCRIPTION],  # the catalog's longest allowed
         details="intermediate · paid",
     )
     problem = FeaturedProblem(
@@ -72,7 +74,7 @@ def content_for(tips: list[Tip], *, note: str | None = "x" * 600) -> IssueConten
         url="https://leetcode.com/problems/x/",
         difficulty="hard",
         pattern="advanced-graphs",
-        hint="H " * 200,
+        hint=("H " * 200)[:MAX_HINT],  # the problem set's longest allowed
     )
     return IssueContent(
         community_name="N" * 100,
