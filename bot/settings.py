@@ -109,6 +109,22 @@ class Settings(BaseSettings):
         default="wss://gateway.discord.gg/",
         description="Discord gateway websocket URL (a gateway proxy or a test server)",
     )
+    discord_shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Total gateway shards of the bot (all processes together); unset: 1 shard",
+    )
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated shard ids this process runs (unset: all shards)",
+    )
+    discord_global_rate_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="This process's share of the token's global REST limit (1/processes)",
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -141,6 +157,18 @@ class Settings(BaseSettings):
             for item in value:
                 if not str(item).isdigit():
                     raise ValueError(f"{item!r} is not a guild id (a number such as 1234567890)")
+        return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list):
+            for item in value:
+                if not str(item).strip().isdigit():
+                    raise ValueError(f"{item!r} is not a shard id (a number from 0)")
+            if len({int(item) for item in value}) != len(value):
+                raise ValueError("lists a shard id twice")
         return value
 
     @field_validator("discord_api_base_url")
@@ -195,7 +223,12 @@ class Settings(BaseSettings):
         return parse_timezone(value)
 
     @field_validator(
-        "discord_token", "slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before"
+        "discord_token",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "discord_shard_count",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -229,7 +262,30 @@ class Settings(BaseSettings):
                 "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
                 "SLACK_APP_TOKEN (Socket Mode) is: set one of them"
             )
+        out.extend(self._shard_problems())
         return out
+
+    def _shard_problems(self) -> list[str]:
+        if self.discord_shard_ids and self.discord_shard_count is None:
+            return [
+                "DISCORD_SHARD_IDS is set but DISCORD_SHARD_COUNT is not: set the total number "
+                "of shards of all processes, e.g. DISCORD_SHARD_COUNT=4"
+            ]
+        count = self.discord_shard_count
+        outside = [i for i in self.discord_shard_ids if count is not None and i >= count]
+        if count is None or not outside:
+            return []
+        return [
+            f"DISCORD_SHARD_IDS: {', '.join(map(str, outside))} out of range: with "
+            f"DISCORD_SHARD_COUNT={count} shard ids run from 0 to {count - 1}"
+        ]
+
+    def discord_shards(self) -> tuple[int | None, list[int] | None]:
+        """(shard_count, shard ids this process runs); (None, None) when not sharded."""
+        if self.discord_shard_count is None:
+            return None, None
+        ids = sorted(self.discord_shard_ids) or list(range(self.discord_shard_count))
+        return self.discord_shard_count, ids
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:

@@ -28,8 +28,9 @@ class PlatformLimits:
     @classmethod
     def for_platform(cls, platform: str, settings: Settings) -> PlatformLimits:
         if platform == "discord":
+            # The global limit is per bot token: each process takes its configured share.
             return cls(
-                settings.delivery_discord_rate,
+                settings.delivery_discord_rate * settings.discord_global_rate_share,
                 settings.delivery_discord_route_rate,
                 settings.delivery_discord_route_burst,
                 settings.delivery_concurrency,

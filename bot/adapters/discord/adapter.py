@@ -32,6 +32,7 @@ from storage.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,21 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def make_client(settings: Settings, **client_options: Any) -> discord.Client:
+    """The discord.py client for this process: one connection, or the shards it runs.
+
+    With DISCORD_SHARD_COUNT set, an AutoShardedClient runs DISCORD_SHARD_IDS (all shards when
+    unset) of that many; other processes run the other ids. Discord routes each guild's events
+    to shard (guild_id >> 22) % shard_count, so a process only hears its shards' guilds.
+    """
+    count, ids = settings.discord_shards()
+    if count is None or ids is None:
+        return discord.Client(intents=intents(), **client_options)
+    return discord.AutoShardedClient(
+        intents=intents(), shard_count=count, shard_ids=ids, **client_options
+    )
+
+
 class DiscordAdapter:
     """Serves the bot's commands in every guild the bot is in, and in its DMs."""
 
@@ -94,7 +110,7 @@ class DiscordAdapter:
         self.guild_ids = list(settings.discord_guild_ids)
         self.ack_window = ack_window
         apply_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
-        self.client = discord.Client(intents=intents(), **client_options)
+        self.client = make_client(settings, **client_options)
         self.rest = DiscordRest(self.client)
         #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
         self.sender = DiscordSender(
