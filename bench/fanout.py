@@ -578,7 +578,7 @@ def report(args: argparse.Namespace, figures: dict[str, Any], title: str) -> Non
         f"(nonce-deduplicated {figures['nonce_deduplicated']}); SIGKILLed after "
         f"{figures['killed_after_messages']} messages"
     )
-    if "killed_leased_rows" in figures:
+    if figures.get("killed_after_messages") and "killed_leased_rows" in figures:
         print(
             f"  killed processes held {figures['killed_leased_rows']} leased rows; "
             f"{figures['reclaimed_after_expiry']} sent by the survivors after the lease expired"
