@@ -15,6 +15,8 @@ from bot.dispatcher import Dispatcher
 from bot.http_server import HttpServer
 from bot.jobs import JobKind
 from bot.loader import load_cog_classes
+from bot.metrics import Metrics
+from bot.readiness import Readiness
 from bot.scheduler import ScheduleService
 from bot.settings import Settings
 from storage import migrations, outbox
@@ -52,8 +54,14 @@ class Application:
         self.delivery = DeliveryEngine(self)
         self.dispatcher.invocation_observers.append(self.delivery.on_invocation)
         self.schedules.run_observers.append(self.delivery.on_run)
+        #: Prometheus metrics (`/metrics`); features call its hooks (see bot/metrics.py).
+        self.metrics = Metrics(self)
+        self.metrics.attach()
+        #: Checks behind `/readyz`; adapters and features add theirs.
+        self.readiness = Readiness()
         #: Set by the runner when the process serves HTTP (platform mode); None in the console.
         self.http: HttpServer | None = None
+        self._ops_http: HttpServer | None = None
         self._cog_classes = cog_classes
         self._started = False
         self.stopping = asyncio.Event()
@@ -65,6 +73,8 @@ class Application:
         applied = await migrations.upgrade(self.db)
         if applied:
             log.info("database upgraded: %s", ", ".join(f"{m.version:04d}" for m in applied))
+        self.readiness.add("database", self.db.ping)
+        self.readiness.add("scheduler", lambda: self.schedules.running)
         classes = self._cog_classes
         if classes is None:
             classes = load_cog_classes(self.settings.cogs, self.settings.disabled_cogs)
@@ -95,11 +105,20 @@ class Application:
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)
+        self.readiness.add(f"platform:{adapter.platform}", adapter.is_connected)
+
+    def _add_ops_routes(self, http: HttpServer) -> None:
+        if self._ops_http is http:  # run() again on the same server
+            return
+        http.add_route("GET", "/readyz", self.readiness.handle)
+        http.add_route("GET", "/metrics", self.metrics.handle)
+        self._ops_http = http
 
     async def run(self) -> None:
         """Start every adapter and serve until one ends on its own or `stopping` is set."""
         await self.start()
         if self.http is not None:
+            self._add_ops_routes(self.http)
             await self.http.start()
         for adapter in self.adapters:
             await adapter.start()

@@ -113,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _run_console(settings, "you", False)
         print(NO_CREDENTIALS, file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(settings.log_level, settings.log_format, secret_values=settings.secret_values())
     from bot.runner import run_platforms
 
     return asyncio.run(run_platforms(settings))
@@ -126,7 +126,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 def _run_console(settings: Settings, name: str, moderator: bool) -> int:
     # The console's stdout is the conversation; logs go to stderr and only warnings by default.
     level = settings.log_level if settings.log_level in ("DEBUG",) else "WARNING"
-    setup_logging(level, "text")
+    setup_logging(level, "text", secret_values=settings.secret_values())
     from bot.runner import run_console
 
     return asyncio.run(run_console(settings, actor_name=name, moderator=moderator))
@@ -134,7 +134,7 @@ def _run_console(settings: Settings, name: str, moderator: bool) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(settings.log_level, settings.log_format, secret_values=settings.secret_values())
 
     async def go() -> list[migrations.Migration]:
         db = Database(settings.database_url)

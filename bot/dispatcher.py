@@ -27,6 +27,7 @@ from bot.context import (
 )
 from bot.converters import convert_options
 from bot.errors import PermissionDenied, UsageError, UserError
+from bot.logs import log_context, new_request_id
 from bot.messages import Message, Tone
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Dispatcher:
             )
             await command.handler(ctx, **values)
 
-        return await self._guarded(name, responder, run)
+        return await self._guarded(name, invocation.place.platform, responder, run)
 
     async def dispatch_action(self, invocation: ActionInvocation, responder: Responder) -> Outcome:
         """Run a button click end to end; never raises."""
@@ -148,7 +149,7 @@ class Dispatcher:
             self._check_permission(action.permission, is_moderator, "that button")
             await action.handler(ctx, invocation.value)
 
-        return await self._guarded(label, responder, run)
+        return await self._guarded(label, invocation.place.platform, responder, run)
 
     async def autocomplete(
         self,
@@ -207,6 +208,17 @@ class Dispatcher:
             )
 
     async def _guarded(
+        self,
+        name: str,
+        platform: str,
+        responder: Responder,
+        run: Callable[[], Awaitable[None]],
+    ) -> Outcome:
+        # Every log line of this invocation (and of tasks it starts) carries its id.
+        with log_context(request_id=new_request_id(), command=name, platform=platform):
+            return await self._guarded_inner(name, responder, run)
+
+    async def _guarded_inner(
         self, name: str, responder: Responder, run: Callable[[], Awaitable[None]]
     ) -> Outcome:
         started = time.perf_counter()

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.context import Actor, ChannelRef
 from bot.errors import NotFound, OptionError, UsageError
 from bot.jobs import Delivery, RunContext
+from bot.logs import with_log_context
 from bot.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
 from storage.schedules import (
     DONE,
@@ -185,6 +186,11 @@ class ScheduleService:
         return timedelta(hours=self.app.settings.schedule_grace_hours)
 
     # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the timers are armed (between `start()` and `stop()`; for /readyz)."""
+        return self._scheduler is not None and bool(self._scheduler.running)
 
     async def start(self) -> None:
         """Close dead claims, catch up missed slots, then arm a timer per active schedule."""
@@ -608,6 +614,7 @@ class ScheduleService:
             result = await self._run_slot(schedule, plan.run, late=plan.late, community=community)
             return schedule, [result]
 
+    @with_log_context(lambda self, schedule, slot, **_: {"run": run_key(schedule.id, slot)})
     async def _run_slot(
         self,
         schedule: Schedule,

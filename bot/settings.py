@@ -242,6 +242,19 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
 
+    def secret_values(self) -> list[str]:
+        """Every secret setting's value (for the log redactor)."""
+        out: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                out.append(value.get_secret_value())
+            elif name == "database_url" and "@" in str(value):
+                password = to_async_url(str(value)).password
+                if password:
+                    out.append(str(password))
+        return out
+
     def platforms(self) -> list[str]:
         """Platforms whose credentials are set."""
         return [
