@@ -12,7 +12,7 @@ subscribers received: losses (subscribers with nothing) and duplicates (a second
 Discord copies carrying a nonce already seen are dropped by the emulator as Discord does, and
 counted apart). A naive baseline (`for each subscriber: await send()`) then runs in the bench
 process over a sample of subscribers. Slack mode uses the real Slack adapter's Sender; Discord
-mode a minimal aiohttp Discord sender in this file (the Discord adapter has not landed yet).
+mode the real Discord adapter's Sender (nonce + enforce_nonce, cached DM channels).
 
 A DM to a new subscriber costs two requests (open the DM channel, post), so messages/s is about
 half the request ceiling on a first fan-out; `ceiling_ratio` is requests/s over the ceiling.
@@ -48,9 +48,10 @@ from typing import Any
 import aiohttp
 import sqlalchemy as sa
 
+from bot.adapters.discord.sender import DiscordSender
 from bot.app import Application
 from bot.delivery.dm_cache import DMChannelCache
-from bot.delivery.sender import PermanentError, RateLimited, Sender, TransientError
+from bot.delivery.sender import RateLimited, Sender
 from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message, Section
 from bot.settings import load_settings
@@ -70,58 +71,11 @@ DIGEST = Message(
 )
 
 
-class LoopbackDiscordSender:
-    """A minimal Discord REST sender (DM open + create message with nonce) for the bench."""
-
-    platform = "discord"
-
-    def __init__(self, base_url: str, session: aiohttp.ClientSession, cache: DMChannelCache):
-        self.base_url = base_url.rstrip("/")
-        self.session = session
-        self.cache = cache
-
-    async def send(
-        self, destination: Destination, message: Message, *, idempotency_key: str
-    ) -> None:
-        if destination.kind is DestinationKind.DM:
-            channel = await self.cache.get(destination.target_id, self._open)
-        else:
-            channel = destination.target_id
-        payload = {
-            "content": message.plain_text()[:2000],
-            "nonce": idempotency_key,
-            "enforce_nonce": True,
-            "allowed_mentions": {"parse": []},
-        }
-        await self._post(f"/channels/{channel}/messages", payload)
-
-    async def _open(self, user_id: str) -> str:
-        data = await self._post("/users/@me/channels", {"recipient_id": user_id})
-        return str(data["id"])
-
-    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        try:
-            async with self.session.post(self.base_url + path, json=payload) as resp:
-                data = await resp.json(content_type=None)
-                if resp.status < 300:
-                    return dict(data)
-                if resp.status == 429:
-                    retry = float(data.get("retry_after") or resp.headers.get("Retry-After", 1))
-                    scope = (
-                        "global"
-                        if data.get("global")
-                        else resp.headers.get("X-RateLimit-Bucket", path)
-                    )
-                    raise RateLimited(retry, scope=scope)
-                if resp.status >= 500:
-                    raise TransientError(f"Discord answered {resp.status}")
-                code = data.get("code")
-                raise PermanentError(
-                    f"{code}: {data.get('message', resp.status)}",
-                    recipient_undeliverable=code in (50007, 10013, 10003),
-                )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientError(f"Discord unreachable: {type(exc).__name__}") from None
+async def _close(sender: Sender) -> None:
+    """Senders that own an HTTP session (the Discord one) close it."""
+    close = getattr(sender, "close", None)
+    if close is not None:
+        await close()
 
 
 def make_sender(
@@ -131,7 +85,7 @@ def make_sender(
         from bot.adapters.slack.sender import SlackSender
 
         return SlackSender("xoxb-bench", base_url=f"{api}/slack/api/", dm_cache=cache)
-    return LoopbackDiscordSender(f"{api}/discord/api/v10", session, cache)
+    return DiscordSender("bench-token", api_base_url=f"{api}/discord/api/v10", dm_cache=cache)
 
 
 def subscribers(n: int, prefix: str = "") -> list[Delivery]:
@@ -183,6 +137,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
             engine_stats = app.delivery.stats()
         finally:
             await app.stop()
+            await _close(sender)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "seconds": time.perf_counter() - started,
@@ -266,6 +221,7 @@ async def baseline(args: argparse.Namespace, n: int) -> dict[str, float]:
                 await asyncio.sleep(exc.retry_after)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu0
+        await _close(sender)
     return {"msgs_per_s": sent / seconds, "cpu_us_per_msg": cpu / max(1, sent) * 1e6}
 
 
