@@ -16,6 +16,7 @@ from bot.http_server import HttpServer
 from bot.jobs import JobKind
 from bot.loader import load_cog_classes
 from bot.metrics import Metrics
+from bot.privacy import PrivacyRegistry, register_core
 from bot.readiness import Readiness
 from bot.scheduler import ScheduleService
 from bot.settings import Settings
@@ -59,6 +60,9 @@ class Application:
         self.metrics.attach()
         #: Checks behind `/readyz`; adapters and features add theirs.
         self.readiness = Readiness()
+        #: What is stored about members: cogs register export/delete for their data.
+        self.privacy = PrivacyRegistry()
+        register_core(self)
         #: Set by the runner when the process serves HTTP (platform mode); None in the console.
         self.http: HttpServer | None = None
         self._ops_http: HttpServer | None = None
@@ -66,8 +70,12 @@ class Application:
         self._started = False
         self.stopping = asyncio.Event()
 
-    async def start(self) -> None:
-        """Migrate the database and set up every enabled cog."""
+    async def start(self, *, services: bool = True) -> None:
+        """Migrate the database, set up every enabled cog, start scheduling and delivery.
+
+        `services=False` (maintenance commands) sets up the cogs but neither schedules nor
+        sends anything.
+        """
         if self._started:
             return
         applied = await migrations.upgrade(self.db)
@@ -80,9 +88,10 @@ class Application:
             classes = load_cog_classes(self.settings.cogs, self.settings.disabled_cogs)
         for cls in classes:
             await self.add_cog(cls(self))
-        await self.delivery.start()
-        # After the cogs, so every job kind is known when missed slots are caught up.
-        await self.schedules.start()
+        if services:
+            await self.delivery.start()
+            # After the cogs, so every job kind is known when missed slots are caught up.
+            await self.schedules.start()
         self._started = True
 
     async def add_cog(self, cog: Cog) -> None:

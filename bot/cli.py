@@ -63,6 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     backup.set_defaults(handler=cmd_backup)
 
+    privacy = sub.add_parser("privacy", help="members' personal data")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    export = privacy_sub.add_parser(
+        "export", help="print everything stored about one member as JSON"
+    )
+    export.add_argument("platform", help="discord, slack or console")
+    export.add_argument("user_id", help="the member's platform user id")
+    export.set_defaults(handler=cmd_privacy_export)
+
     config = sub.add_parser("config", help="settings")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate settings and show what would run")
@@ -189,6 +198,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
         f"backup written to {result.path} ({result.size_bytes:,} bytes, {result.pages} pages, "
         "integrity check ok)"
     )
+    return 0
+
+
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    from bot.app import Application
+    from bot.privacy import PrivacySubject
+    from cogs.privacy import export_document
+
+    settings = _settings(args)
+    setup_logging("WARNING", "text", secret_values=settings.secret_values())
+    subject = PrivacySubject(args.platform, args.user_id)
+
+    async def go() -> str:
+        app = Application(settings)
+        try:
+            await app.start(services=False)  # cogs register their data; nothing is sent
+            return export_document(subject, await app.privacy.export(subject))
+        finally:
+            await app.stop()
+
+    print(asyncio.run(go()))
     return 0
 
 

@@ -1,0 +1,141 @@
+"""`/privacy export` and `/privacy delete`: what the bot stores about you, and removing it.
+
+The data comes from the core's privacy registry (`app.privacy`), where every part of the bot
+that stores something about members registers an export and a delete function.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.cog import Cog, action, command
+from bot.context import ActionContext, BaseContext, Context
+from bot.errors import PermissionDenied
+from bot.messages import Button, ButtonStyle, Field, Message, Tone
+from bot.privacy import PrivacyDeleteError, PrivacySubject
+
+#: Characters of JSON per reply: inside every platform's per-block limit with the code fence.
+CHUNK = 2500
+#: Replies per export: Slack accepts five responses to one command; one is left for the intro.
+MAX_PARTS = 4
+CONFIRM = "privacy.delete"
+CANCEL = "privacy.cancel"
+
+
+def _subject(ctx: BaseContext) -> PrivacySubject:
+    return PrivacySubject(platform=ctx.actor.platform, user_id=ctx.actor.user_id)
+
+
+def export_document(subject: PrivacySubject, data: dict[str, Any]) -> str:
+    """The export as compact, stable JSON."""
+    document = {"platform": subject.platform, "user_id": subject.user_id, "data": data}
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def chunks(text: str, size: int = CHUNK) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+class PrivacyCog(Cog):
+    name = "privacy"
+    description = "Shows you what the bot stores about you, and deletes it."
+    groups = {"privacy": "See or delete what the bot stores about you"}
+
+    @command(
+        "privacy export",
+        "Get everything the bot stores about you, as JSON (only you see it)",
+        private=True,
+        examples=("/privacy export",),
+    )
+    async def export(self, ctx: Context) -> None:
+        subject = _subject(ctx)
+        data = await self.app.privacy.export(subject)
+        text = export_document(subject, data)
+        parts = chunks(text)
+        kinds = ", ".join(sorted(data)) or "nothing besides your user id"
+        shown = parts[:MAX_PARTS]
+        note = (
+            f"{len(text):,} characters in {len(parts)} part(s): join them to get the JSON."
+            if len(parts) > 1
+            else "Copy the block below: it is JSON."
+        )
+        if len(parts) > MAX_PARTS:
+            note += (
+                f" Only the first {MAX_PARTS} parts fit in replies here: ask the bot's operator "
+                f"to run `mlebot privacy export {subject.platform} {subject.user_id}` for the "
+                "whole file."
+            )
+        await ctx.reply(
+            Message(
+                title="What the bot stores about you",
+                body=f"Stored: {kinds}.\n{note}",
+                private=True,
+            )
+        )
+        for i, part in enumerate(shown, start=1):
+            footer = f"part {i} of {len(parts)}" if len(parts) > 1 else None
+            await ctx.reply(Message(body=f"```json\n{part}\n```", footer=footer, private=True))
+
+    @command(
+        "privacy delete",
+        "Delete everything the bot stores about you (asks for confirmation)",
+        private=True,
+        examples=("/privacy delete",),
+    )
+    async def delete(self, ctx: Context) -> None:
+        entries = self.app.privacy.entries
+        user = ctx.actor.user_id
+        await ctx.reply(
+            Message(
+                title="Delete your data?",
+                body=(
+                    "This removes what the bot stores about you on this platform, in every "
+                    "community: your reminders and other personal schedules, progress, "
+                    "subscriptions, queued direct messages and delivery marks. Moderator "
+                    "actions you took stay in the audit log without your name. It cannot be "
+                    "undone; using the bot again starts afresh."
+                ),
+                fields=tuple(Field(e.name, e.description, inline=False) for e in entries),
+                buttons=(
+                    Button("Delete my data", CONFIRM, user, ButtonStyle.DANGER),
+                    Button("Cancel", CANCEL, user, ButtonStyle.SECONDARY),
+                ),
+                tone=Tone.WARNING,
+                private=True,
+            )
+        )
+
+    @action(CONFIRM)
+    async def confirm(self, ctx: ActionContext, value: str) -> None:
+        if value != ctx.actor.user_id:
+            raise PermissionDenied("This button deletes someone else's data: it is not yours.")
+        try:
+            removed = await self.app.privacy.delete(_subject(ctx))
+        except PrivacyDeleteError as exc:
+            await ctx.reply(
+                Message(
+                    body=(
+                        "Some of your data could not be deleted ("
+                        + ", ".join(exc.failed)
+                        + "); the rest was. Please try again in a few minutes."
+                    ),
+                    tone=Tone.ERROR,
+                    private=True,
+                )
+            )
+            return
+        total = sum(removed.values())
+        detail = ", ".join(f"{name}: {n}" for name, n in removed.items() if n) or "nothing stored"
+        await ctx.reply(
+            Message(
+                title="Your data was deleted",
+                body=f"{total} item(s) removed ({detail}).",
+                tone=Tone.SUCCESS,
+                private=True,
+            )
+        )
+
+    @action(CANCEL)
+    async def cancel(self, ctx: ActionContext, value: str) -> None:
+        await ctx.reply(Message(body="Nothing was deleted.", private=True))
