@@ -24,7 +24,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from storage import privacy as core_data
+from storage.database import Database
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -61,6 +64,29 @@ class PrivacyRegistry:
         if name in self._entries:
             raise ValueError(f"privacy entry {name!r} is registered twice")
         self._entries[name] = PrivacyEntry(name, description, export, delete)
+
+    def register_table(
+        self,
+        name: str,
+        description: str,
+        db: Database,
+        table: sa.Table,
+        *,
+        user_column: str = "user_id",
+    ) -> None:
+        """Register a feature table keyed by `community_id` and a platform user id column."""
+
+        async def export(s: PrivacySubject) -> Any:
+            return await core_data.export_member_rows(
+                db, table, s.platform, s.user_id, user_column=user_column
+            )
+
+        async def delete(s: PrivacySubject) -> int:
+            return await core_data.delete_member_rows(
+                db, table, s.platform, s.user_id, user_column=user_column
+            )
+
+        self.register(name, description, export=export, delete=delete)
 
     @property
     def entries(self) -> list[PrivacyEntry]:

@@ -296,3 +296,35 @@ async def anonymise_audit(db: Database, platform: str, user_id: str) -> int:
             .values(actor_id=DELETED_ID, actor_name=DELETED_NAME)
         )
     return int(result.rowcount or 0)
+
+
+def _member_rows(table: sa.Table, platform: str, user_id: str, user_column: str) -> Any:
+    return sa.and_(
+        table.c[user_column] == user_id,
+        table.c.community_id.in_(_community_ids(platform)),
+    )
+
+
+async def export_member_rows(
+    db: Database, table: sa.Table, platform: str, user_id: str, *, user_column: str = "user_id"
+) -> list[dict[str, Any]]:
+    """Every row of a feature table (with `community_id` and a user column) about one user."""
+    query = (
+        sa.select(table, communities.c.name.label("community"))
+        .join(communities, communities.c.id == table.c.community_id)
+        .where(_member_rows(table, platform, user_id, user_column))
+    )
+    async with db.transaction() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [{k: _iso(v) for k, v in row.items() if k not in ("community_id", "id")} for row in rows]
+
+
+async def delete_member_rows(
+    db: Database, table: sa.Table, platform: str, user_id: str, *, user_column: str = "user_id"
+) -> int:
+    """Delete a feature table's rows about one user; returns how many went."""
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            sa.delete(table).where(_member_rows(table, platform, user_id, user_column))
+        )
+    return int(result.rowcount or 0)

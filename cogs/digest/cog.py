@@ -38,7 +38,14 @@ from content.resources import Resource, shipped_resources
 from content.tips import Tip, TipLibrary, default_library
 from content.topics import get_topic, resolve_topic, suggest_topic
 from storage.communities import Community
-from storage.digest import DigestRepository, DigestState, NewIssue, StoredIssue, Subscription
+from storage.digest import (
+    DigestRepository,
+    DigestState,
+    NewIssue,
+    StoredIssue,
+    Subscription,
+    digest_subscriptions,
+)
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -91,6 +98,14 @@ class DigestCog(Cog):
         # Problem of the week: free problems only, so every member can open it.
         self.problems: dict[str, Problem] = {p.id: p for p in problem_set() if not p.premium}
         self.random = random.Random()
+
+    async def setup(self) -> None:
+        self.app.privacy.register_table(
+            "digest_subscriptions",
+            "Your digest subscription: how it reaches you and since when",
+            self.app.db,
+            digest_subscriptions,
+        )
 
     def jobs(self) -> list[JobKind]:
         return [

@@ -34,7 +34,7 @@ from cogs.dsa.rotation import (
 from cogs.dsa.streaks import RULES_TEXT, Streak, compute, local_day
 from content.problems import DIFFICULTIES, PATTERNS, Problem, problem_set
 from storage.communities import Community
-from storage.dsa import DsaRepository, RotationState
+from storage.dsa import DsaRepository, RotationState, dsa_picks, dsa_skips, dsa_solves
 from storage.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -88,6 +88,13 @@ class DsaCog(Cog):
         super().__init__(app)
         self.repo = DsaRepository(app.db)
         self.problems = problem_set()
+
+    async def setup(self) -> None:
+        register = self.app.privacy.register_table
+        db = self.app.db
+        register("dsa_solves", "DSA problems you marked solved, and on which day", db, dsa_solves)
+        register("dsa_skips", "DSA problems you skipped", db, dsa_skips)
+        register("dsa_picks", "Problems picked for your reminders", db, dsa_picks)
 
     def jobs(self) -> list[JobKind]:
         return [

@@ -32,7 +32,13 @@ from content.resources import (
 )
 from content.topics import TOPICS, topic_key
 from storage.outbox import enqueue
-from storage.resources import APPROVED, REJECTED, ResourceRepository, Suggestion
+from storage.resources import (
+    APPROVED,
+    REJECTED,
+    ResourceRepository,
+    Suggestion,
+    resource_suggestions,
+)
 
 RESULTS = 5
 QUEUE_PAGE = 10
@@ -177,6 +183,15 @@ class ResourcesCog(Cog):
         super().__init__(app)
         self.repo = ResourceRepository(app.db)
         self.catalog = Catalog(shipped_resources(), self.repo)
+
+    async def setup(self) -> None:
+        self.app.privacy.register_table(
+            "resource_suggestions",
+            "Resources you suggested, and what moderators decided",
+            self.app.db,
+            resource_suggestions,
+            user_column="suggested_by_id",
+        )
 
     async def _index(self, ctx: Context) -> SearchIndex:
         return await self.catalog.index(ctx.community.id)
