@@ -242,8 +242,9 @@ class ScheduleService:
     def _arm(self, schedule: Schedule, *, force: bool = False) -> None:
         """(Re)arm the timer of one schedule for its next slot; disarm it when paused.
 
-        Without `force` (periodic sync) a timer is left alone when nothing changed, when it is
-        retrying, or when its slot is due but not yet handled: re-arming then would skip it.
+        Without `force` (periodic sync) a timer is left alone when nothing changed or when it
+        is retrying, and a slot that is due but not yet handled fires at once (re-arming for
+        the next slot would skip it).
         """
         if schedule.paused:
             self._disarm(schedule.id)
@@ -254,10 +255,9 @@ class ScheduleService:
             if schedule.id in self._retrying:
                 return
             if armed[0] <= now:
-                if self._scheduler is not None and not self._scheduler.get_job(
-                    _job_id(schedule.id)
-                ):
-                    self._add_timer(schedule.id, timedelta(0))  # lost timer: handle it now
+                # Due but not handled yet (its timer is about to fire, or was lost, or the app
+                # clock jumped ahead of it): handle it now. The claim makes a repeat harmless.
+                self._add_timer(schedule.id, timedelta(0))
                 return
         slot = self.next_run(schedule, after=now)
         if slot is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -261,3 +262,26 @@ def test_parse_mix_forms() -> None:
     assert parse_mix("hard:3") == {"easy": 0, "medium": 0, "hard": 3}
     with pytest.raises(OptionError, match="asks for no problems"):
         parse_mix("easy:0")
+
+
+async def test_moderator_sets_a_schedule_a_minute_ahead_and_the_post_arrives(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    """Command -> stored schedule -> timer -> run -> outbox -> delivery engine -> console."""
+    clock.set(datetime(2026, 1, 5, 8, 59, 0, tzinfo=UTC))
+    app = await make_app(COGS)
+    mod = ConsoleSession(app)
+    await mod.adapter.start()  # registers the console as the delivery engine's sender
+    out = await mod.say("/schedule digest #general mon 09:00")
+    assert "Next run: Mon 05 Jan 09:00 (UTC)" in out
+    clock.advance(timedelta(minutes=1))
+    await app.schedules.sync()  # what the periodic sync does once the app clock reached the slot
+    arrived = ""
+    for _ in range(300):
+        arrived += mod.new_output()
+        if "[#general] digest post" in arrived:
+            break
+        await asyncio.sleep(0.02)
+    assert "[#general] digest post" in arrived and "posted" in arrived
+    assert "the bot was offline" not in arrived
+    assert [r["status"] for r in await run_rows(app)] == ["done"]
