@@ -405,6 +405,7 @@ class PlatformWorker:
 
     def _rate_limited(self, job: _Job, exc: RateLimited) -> None:
         self.stats["rate_limited"] += 1
+        self.engine.app.metrics.rate_limit_wait(self.platform, exc.retry_after)
         job.rate_limited += 1
         if job.rate_limited > RATE_LIMITS_PER_ATTEMPT:
             job.rate_limited = 0

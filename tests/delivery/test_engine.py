@@ -79,6 +79,10 @@ async def test_global_429_holds_the_whole_platform_for_exactly_retry_after(
     assert stored["r1/a"].status == "sent"
     assert stored["r1/a"].attempts == 1  # a 429 is not a failed attempt
     assert app.delivery.stats()["discord"]["rate_limited_global"] == 1
+    waited = app.metrics.registry.get_sample_value(
+        "mlebot_rate_limit_wait_seconds_total", {"platform": "discord"}
+    )
+    assert waited == 2.0
 
 
 async def test_route_429_holds_only_that_route(make_app: AppFactory, clock: ManualClock) -> None:
