@@ -59,14 +59,15 @@ async def export_memberships(db: Database, platform: str, user_id: str) -> list[
     ]
 
 
-async def delete_memberships(db: Database, platform: str, user_id: str) -> int:
+async def _delete(db: Database, table: sa.Table, where: sa.ColumnElement[bool]) -> int:
+    """Delete `table`'s rows matching `where` in one transaction; how many went."""
     async with db.transaction() as conn:
-        result = await conn.execute(
-            members.delete().where(
-                members.c.user_id == user_id, members.c.community_id.in_(_community_ids(platform))
-            )
-        )
+        result = await conn.execute(table.delete().where(where))
     return int(result.rowcount or 0)
+
+
+async def delete_memberships(db: Database, platform: str, user_id: str) -> int:
+    return await delete_member_rows(db, members, platform, user_id)
 
 
 def _personal(platform: str, user_id: str) -> sa.ColumnElement[bool]:
@@ -196,13 +197,11 @@ async def export_undeliverable(db: Database, platform: str, user_id: str) -> lis
 
 
 async def delete_undeliverable(db: Database, platform: str, user_id: str) -> int:
-    async with db.transaction() as conn:
-        result = await conn.execute(
-            undeliverable_recipients.delete().where(
-                undeliverable_recipients.c.recipient_key == _recipient_key(platform, user_id)
-            )
-        )
-    return int(result.rowcount or 0)
+    return await _delete(
+        db,
+        undeliverable_recipients,
+        undeliverable_recipients.c.recipient_key == _recipient_key(platform, user_id),
+    )
 
 
 def _dm_channel(platform: str, user_id: str) -> sa.ColumnElement[bool]:
@@ -218,9 +217,7 @@ async def export_dm_channel(db: Database, platform: str, user_id: str) -> list[d
 
 
 async def delete_dm_channel(db: Database, platform: str, user_id: str) -> int:
-    async with db.transaction() as conn:
-        result = await conn.execute(dm_channels.delete().where(_dm_channel(platform, user_id)))
-    return int(result.rowcount or 0)
+    return await _delete(db, dm_channels, _dm_channel(platform, user_id))
 
 
 def _grants(platform: str, user_id: str) -> sa.ColumnElement[bool]:
@@ -245,9 +242,7 @@ async def export_moderator_grants(
 
 
 async def delete_moderator_grants(db: Database, platform: str, user_id: str) -> int:
-    async with db.transaction() as conn:
-        result = await conn.execute(community_moderators.delete().where(_grants(platform, user_id)))
-    return int(result.rowcount or 0)
+    return await _delete(db, community_moderators, _grants(platform, user_id))
 
 
 def _audit(platform: str, user_id: str) -> sa.ColumnElement[bool]:
@@ -298,7 +293,9 @@ async def anonymise_audit(db: Database, platform: str, user_id: str) -> int:
     return int(result.rowcount or 0)
 
 
-def _member_rows(table: sa.Table, platform: str, user_id: str, user_column: str) -> Any:
+def _member_rows(
+    table: sa.Table, platform: str, user_id: str, user_column: str
+) -> sa.ColumnElement[bool]:
     return sa.and_(
         table.c[user_column] == user_id,
         table.c.community_id.in_(_community_ids(platform)),
@@ -323,8 +320,4 @@ async def delete_member_rows(
     db: Database, table: sa.Table, platform: str, user_id: str, *, user_column: str = "user_id"
 ) -> int:
     """Delete a feature table's rows about one user; returns how many went."""
-    async with db.transaction() as conn:
-        result = await conn.execute(
-            sa.delete(table).where(_member_rows(table, platform, user_id, user_column))
-        )
-    return int(result.rowcount or 0)
+    return await _delete(db, table, _member_rows(table, platform, user_id, user_column))
