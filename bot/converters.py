@@ -165,11 +165,10 @@ def _days(opt: Option, value: Any) -> frozenset[int]:
         raise ValueError(f"{value!r} is not a list of days; use {DAYS_FORMS}.") from None
 
 
-def _ref(
-    value: Any, kind: type[Any], patterns: list[re.Pattern[str]], sigil: str, what: str
-) -> Any:
+def _ref(value: Any, kind: type[Any], option_type: OptionType) -> Any:
     if isinstance(value, kind):
         return value
+    what, sigil, patterns = _REFERENCES[option_type]
     raw = str(value).strip()
     for pattern in patterns:
         m = pattern.match(raw)
@@ -184,17 +183,17 @@ def _ref(
 
 
 def _channel(opt: Option, value: Any) -> ChannelRef:
-    ref: ChannelRef = _ref(value, ChannelRef, [_SLACK_CHANNEL, _DISCORD_CHANNEL], "#", "channel")
+    ref: ChannelRef = _ref(value, ChannelRef, OptionType.CHANNEL)
     return ref
 
 
 def _user(opt: Option, value: Any) -> UserRef:
-    ref: UserRef = _ref(value, UserRef, [_SLACK_USER, _DISCORD_USER], "@", "member")
+    ref: UserRef = _ref(value, UserRef, OptionType.USER)
     return ref
 
 
 def _role(opt: Option, value: Any) -> RoleRef:
-    ref: RoleRef = _ref(value, RoleRef, [_DISCORD_ROLE, _SLACK_ROLE], "@", "role")
+    ref: RoleRef = _ref(value, RoleRef, OptionType.ROLE)
     return ref
 
 
@@ -221,6 +220,7 @@ def _url(opt: Option, value: Any) -> str:
     return validate_url(str(value))
 
 
+#: What a reference option names, its sigil, and the platform forms that carry an id.
 _REFERENCES: dict[OptionType, tuple[str, str, list[re.Pattern[str]]]] = {
     OptionType.CHANNEL: ("channel", "#", [_SLACK_CHANNEL, _DISCORD_CHANNEL]),
     OptionType.USER: ("member", "@", [_SLACK_USER, _DISCORD_USER]),
