@@ -78,9 +78,7 @@ async def _close(sender: Sender) -> None:
         await close()
 
 
-def make_sender(
-    platform: str, api: str, session: aiohttp.ClientSession, cache: DMChannelCache
-) -> Sender:
+def make_sender(platform: str, api: str, cache: DMChannelCache) -> Sender:
     if platform == "slack":
         from bot.adapters.slack.sender import SlackSender
 
@@ -126,18 +124,16 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
     cpu0 = time.process_time()  # interpreter start-up and imports are not per-message work
     main0 = time.thread_time()
     await app.start()
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        sender_platform = "slack" if platform == "slack" else "discord"
-        sender = make_sender(platform, args.api, session, app.delivery.dm_cache(sender_platform))
-        app.delivery.register_sender(sender_platform, sender)
-        try:
-            while await _unfinished(app, sender_platform) > 0:  # noqa: ASYNC110 - db is truth
-                await asyncio.sleep(0.25)
-            engine_stats = app.delivery.stats()
-        finally:
-            await app.stop()
-            await _close(sender)
+    sender_platform = "slack" if platform == "slack" else "discord"
+    sender = make_sender(platform, args.api, app.delivery.dm_cache(sender_platform))
+    app.delivery.register_sender(sender_platform, sender)
+    try:
+        while await _unfinished(app, sender_platform) > 0:  # noqa: ASYNC110 - db is truth
+            await asyncio.sleep(0.25)
+        engine_stats = app.delivery.stats()
+    finally:
+        await app.stop()
+        await _close(sender)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "seconds": time.perf_counter() - started,
@@ -208,20 +204,19 @@ def _now() -> datetime:
 
 async def baseline(args: argparse.Namespace, n: int) -> dict[str, float]:
     """The naive way: one subscriber after another, each send awaited."""
-    async with aiohttp.ClientSession() as session:
-        sender = make_sender(args.platform, args.api, session, DMChannelCache())
-        cpu0 = time.process_time()
-        started = time.perf_counter()
-        sent = 0
-        for delivery in subscribers(n, prefix="9"):
-            try:
-                await sender.send(delivery.destination, delivery.message, idempotency_key="b")
-                sent += 1
-            except RateLimited as exc:
-                await asyncio.sleep(exc.retry_after)
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu0
-        await _close(sender)
+    sender = make_sender(args.platform, args.api, DMChannelCache())
+    cpu0 = time.process_time()
+    started = time.perf_counter()
+    sent = 0
+    for delivery in subscribers(n, prefix="9"):
+        try:
+            await sender.send(delivery.destination, delivery.message, idempotency_key="b")
+            sent += 1
+        except RateLimited as exc:
+            await asyncio.sleep(exc.retry_after)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu0
+    await _close(sender)
     return {"msgs_per_s": sent / seconds, "cpu_us_per_msg": cpu / max(1, sent) * 1e6}
 
 
