@@ -20,10 +20,12 @@ from cogs.help import HelpCog
 from tests.discord.demo_cog import DemoCog
 from tests.emulators.discord import DiscordEmulator, Guild
 
+MODS_ROLE = "600000000000000001"
 GUILD = Guild(
     id="500000000000000001",
     name="ML Learners",
     channels={"100000000000000001": "general", "100000000000000002": "study"},
+    roles={MODS_ROLE: "mods"},
 )
 
 BotFactory = Callable[..., Awaitable[tuple[Application, DiscordAdapter]]]

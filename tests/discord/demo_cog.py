@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.cog import Cog, action, command
 from bot.commands import Choice, Option, OptionType, Permission
@@ -67,6 +67,23 @@ class DemoCog(Cog):
     async def where(self, ctx: Context, channel: ChannelRef, member: UserRef | None) -> None:
         who = f" with {member}" if member else ""
         await ctx.reply(f"in {channel}{who} (community {ctx.community.name})")
+
+    @command(
+        "demo pick",
+        "Renamed, bounded and chosen options",
+        Option("top-n", OptionType.INTEGER, "How many", required=True, min_value=1, max_value=10),
+        Option(
+            "size",
+            OptionType.NUMBER,
+            "A size",
+            choices=(Choice("Small", 0.5), Choice("Large", 2.0)),
+        ),
+        Option("dry-run", OptionType.BOOLEAN, "Only pretend"),
+        Option("role", OptionType.ROLE, "A role"),
+    )
+    async def pick(self, ctx: Context, **values: Any) -> None:
+        said = ", ".join(f"{k}={v}" for k, v in sorted(values.items()) if v is not None)
+        await ctx.reply(said, private=False)
 
     @command("demo slow", "Reply after the test opens the gate")
     async def slow(self, ctx: Context) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.adapters.discord.commands import build_commands
-from tests.discord.conftest import GUILD, BotFactory
+from bot.adapters.discord.commands import tree_json
+from cogs.help import HelpCog
+from cogs.schedules import SchedulesCog
+from tests.discord.conftest import GUILD, MODS_ROLE, BotFactory
 from tests.discord.demo_cog import DemoCog
+from tests.discord.schema import check_commands_match
 from tests.emulators.discord import DiscordEmulator, Guild
 
 EPHEMERAL = 64
@@ -31,7 +34,8 @@ async def test_start_logs_in_identifies_and_syncs_the_declared_commands(
     assert identify["intents"] == 1  # GUILDS only: nothing privileged
     puts = emulator.requests("PUT", rf"/applications/{emulator.application_id}/commands")
     assert len(puts) == 1
-    assert puts[0].body == build_commands(app.registry)
+    assert puts[0].body == tree_json(adapter.tree)
+    check_commands_match(puts[0].body, app.registry)
     names = {c["name"] for c in emulator.commands["global"]}
     assert {"help", "demo", "admin"} <= names
 
@@ -46,8 +50,6 @@ async def test_commands_are_synced_again_only_when_the_schema_changed(
     assert second.synced is False
     assert len(emulator.requests("PUT")) == 1
     await second.stop()
-    from cogs.help import HelpCog
-
     _, third = await start_bot(cogs=(HelpCog,))  # fewer commands: schema changed
     assert third.synced is True
     assert len(emulator.requests("PUT")) == 2
@@ -94,7 +96,14 @@ async def test_channel_and_member_options_resolve_and_guild_names_the_community(
     data = emulator.command_data("demo where", {"channel": "100000000000000002"})
     data["options"][0]["options"][0]["type"] = 7
     data["resolved"] = {
-        "channels": {"100000000000000002": {"id": "100000000000000002", "name": "study", "type": 0}}
+        "channels": {
+            "100000000000000002": {
+                "id": "100000000000000002",
+                "name": "study",
+                "type": 0,
+                "permissions": "0",
+            }
+        }
     }
     interaction = await emulator.interact(2, data)
     (reply,) = await emulator.wait_reply(interaction)
@@ -149,6 +158,9 @@ async def test_moderator_commands_are_refused_for_members_and_run_for_manage_ser
     allowed = await emulator.slash("admin set days", {"days": "mon-wed"}, moderator=True)
     (reply,) = await emulator.wait_reply(allowed)
     assert reply["content"] == "days [0, 1, 2]"
+    administrator = await emulator.slash("admin purge", permissions=1 << 3)
+    (reply,) = await emulator.wait_reply(administrator)
+    assert reply["content"] == "purged"
 
 
 async def test_autocomplete_answers_with_the_cogs_suggestions(
@@ -204,3 +216,87 @@ async def test_joining_a_server_posts_the_setup_guide_once(
     assert embed["title"] == "Thanks for adding mlebot to Data Folks!"
     assert "/admin purge" in embed["description"]  # a moderator command of the loaded cogs
     assert post["nonce"]  # sent through the outbox with its idempotency key
+
+
+async def test_renamed_bounded_and_chosen_options_arrive_under_their_declared_names(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    demo = next(c for c in emulator.commands["global"] if c["name"] == "demo")
+    pick = next(o for o in demo["options"] if o["name"] == "pick")
+    top_n, size, dry_run, role = pick["options"]
+    assert (top_n["name"], top_n["type"], top_n["required"]) == ("top-n", 4, True)
+    assert (top_n["min_value"], top_n["max_value"]) == (1, 10)
+    assert size["type"] == 10
+    assert size["choices"] == [{"name": "Small", "value": 0.5}, {"name": "Large", "value": 2.0}]
+    assert (dry_run["name"], dry_run["type"], role["type"]) == ("dry-run", 5, 8)
+    data = emulator.command_data(
+        "demo pick", {"top-n": 3, "size": 2.0, "dry-run": True, "role": MODS_ROLE}
+    )
+    data["options"][0]["options"][3]["type"] = 8
+    data["resolved"] = {"roles": {MODS_ROLE: {"id": MODS_ROLE, "name": "mods", "position": 1}}}
+    interaction = await emulator.interact(2, data)
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["content"] == "dry-run=True, role=@mods (role), size=2.0, top-n=3"
+
+
+async def test_a_moderator_role_grants_moderator_commands_to_its_holders(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(cogs=(HelpCog, DemoCog, SchedulesCog))
+    data = emulator.command_data("settings moderator-role", {"role": MODS_ROLE})
+    data["options"][0]["options"][0]["type"] = 8
+    data["resolved"] = {"roles": {MODS_ROLE: {"id": MODS_ROLE, "name": "mods", "position": 1}}}
+    granted = await emulator.interact(2, data, moderator=True)
+    (reply,) = await emulator.wait_reply(granted)
+    assert "@mods (role) is now a moderator" in _text(reply)
+    holder = await emulator.slash("admin purge", user_id="700000000000000011", roles=[MODS_ROLE])
+    (reply,) = await emulator.wait_reply(holder)
+    assert reply["content"] == "purged"
+    other = await emulator.slash("admin purge", user_id="700000000000000012")
+    (reply,) = await emulator.wait_reply(other)
+    assert "Only moderators" in _text(reply)
+
+
+async def test_autocomplete_sees_the_other_options_and_answers_in_time(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.autocomplete("help", {"command": "demo p"}, "command")
+    callback = await emulator.wait_callback(interaction, within=2.5)
+    assert callback["type"] == 8
+    values = [c["value"] for c in callback["data"]["choices"]]
+    assert values and all(v.startswith("demo p") for v in values), values
+
+
+async def test_a_command_discord_still_shows_but_the_bot_no_longer_has(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.slash("gone away")
+    (reply,) = await emulator.wait_reply(interaction)
+    assert "There is no command /gone" in _text(reply)
+    assert reply["flags"] == EPHEMERAL
+
+
+async def test_a_missing_required_option_is_named(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.slash("admin set days", moderator=True)
+    (reply,) = await emulator.wait_reply(interaction)
+    assert "days" in _text(reply) and "required" in _text(reply)
+    assert reply["flags"] == EPHEMERAL
+
+
+async def test_guild_commands_answer_interactions_for_their_guild(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    _, adapter = await start_bot(discord_guild_ids=GUILD.id)
+    (put,) = emulator.requests("PUT", rf"/applications/\d+/guilds/{GUILD.id}/commands")
+    assert put.body == tree_json(adapter.tree)
+    data = emulator.command_data("demo echo", {"words": "here"})
+    data["guild_id"] = GUILD.id  # Discord names the guild of a guild command
+    interaction = await emulator.interact(2, data)
+    (reply,) = await emulator.wait_reply(interaction)
+    assert reply["content"] == "you said here"

@@ -7,13 +7,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from bot.adapters.discord.commands import CHANNEL, ROLE, USER, build_commands, option_json
 from bot.commands import Command, OptionType, Permission
 from bot.converters import convert_value
 from bot.loader import load_cog_classes
 from bot.textsyntax import parse_line
-from tests.conftest import AppFactory
 from tests.discord.conftest import GUILD, BotFactory
+from tests.discord.schema import CHANNEL, ROLE, USER, expected_option
 from tests.emulators.discord import DiscordEmulator
 
 _ids = itertools.count(300_000_000_000_000_001)
@@ -37,9 +36,12 @@ def _check_level(options: list[dict[str, Any]], where: str) -> None:
         seen_optional = seen_optional or not o["required"]
 
 
-async def test_the_full_command_tree_fits_discords_rules(make_app: AppFactory) -> None:
-    app = await make_app(load_cog_classes([], []))
-    commands = build_commands(app.registry)
+async def test_the_full_command_tree_fits_discords_rules(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(cogs=load_cog_classes([], []))
+    (put,) = emulator.requests("PUT", r"/applications/\d+/commands")
+    commands = put.body
     assert 1 <= len(commands) <= 100
     for c in commands:
         assert 1 <= len(c["description"]) <= 100
@@ -56,7 +58,7 @@ def _discord_options(
     for name, text in raw.items():
         opt = command.option(name)
         assert opt is not None, f"{command.name}: unknown option {name}"
-        kind = option_json(opt)["type"]
+        kind = expected_option(opt)["type"]
         value: Any = text
         if opt.type in (OptionType.INTEGER, OptionType.NUMBER, OptionType.BOOLEAN):
             value = convert_value(opt, text)
@@ -65,13 +67,24 @@ def _discord_options(
             found = [cid for cid, n in guild.channels.items() if n == wanted]
             value = found[0] if found else str(next(_ids))
             guild.channels[value] = wanted
-            resolved.setdefault("channels", {})[value] = {"id": value, "name": wanted, "type": 0}
+            resolved.setdefault("channels", {})[value] = {
+                "id": value,
+                "name": wanted,
+                "type": 0,
+                "permissions": "0",
+            }
         elif kind in (USER, ROLE):
             value = str(next(_ids))
             key = "users" if kind == USER else "roles"
             entry = {"id": value, "name": text.lstrip("@")}
             if kind == USER:
-                entry = {"id": value, "username": text.lstrip("@"), "discriminator": "0"}
+                entry = {
+                    "id": value,
+                    "username": text.lstrip("@"),
+                    "discriminator": "0",
+                    "global_name": None,
+                    "avatar": None,
+                }
             resolved.setdefault(key, {})[value] = entry
         options.append({"name": name, "type": kind, "value": value})
     return options, resolved

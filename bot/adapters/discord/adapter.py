@@ -1,10 +1,11 @@
-"""The Discord adapter on discord.py: gateway connection, command sync, interactions.
+"""The Discord adapter on discord.py: gateway connection, command tree and sync, interactions.
 
-discord.py keeps the gateway connection (heartbeats, resumes, reconnects) and the REST client
-(rate-limit buckets). The slash-command JSON is generated from the declarations
-(`commands.build_commands`) and synced only when it changed since the last sync (hash kept in
-the database). Interactions are read from the raw gateway payload and handed to the core
-dispatcher; replies are rendered by `render.render` and sent by `InteractionResponder`.
+discord.py keeps the gateway connection (heartbeats, resumes, reconnects), the REST client
+(rate-limit buckets) and the `app_commands.CommandTree` built from the declarations
+(`commands.build_tree`). The tree is synced only when its JSON changed since the last sync (hash
+kept in the database). Its callbacks hand each command to the core dispatcher; replies are
+rendered by `render.render` and sent by `InteractionResponder`. Button clicks arrive through the
+public `on_interaction` event and are routed by their custom id.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
+from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord import interactions as ix
-from bot.adapters.discord.commands import build_commands, commands_hash
+from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.responder import InteractionResponder
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.welcome import setup_guide
+from bot.commands import Choice
 from bot.context import ActionInvocation, Invocation
 from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message, Tone
@@ -119,11 +122,12 @@ class DiscordAdapter:
             dm_cache=app.delivery.dm_cache(ix.PLATFORM),
         )
         app.delivery.register_sender(ix.PLATFORM, self.sender)
-        # Interactions are read from the raw payload: the core needs the member's computed
-        # permissions and roles as Discord sent them, not discord.py's cached models.
-        self.client._connection.parsers["INTERACTION_CREATE"] = self._on_raw_interaction
+        #: Slash commands and autocomplete: discord.py's command tree, built from the registry.
+        self.tree = build_tree(self.client, app.registry, self, guild_ids=self.guild_ids)
+        self.tree.error(self.on_tree_error)
         self.client.event(self.on_ready)
         self.client.event(self.on_guild_join)
+        self.client.event(self.on_interaction)
         self._ready = asyncio.Event()
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -232,8 +236,11 @@ class DiscordAdapter:
         return str(app_id)
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Overwrite the registered commands when the generated JSON changed; True if synced."""
-        commands = build_commands(self.app.registry)
+        """Sync the command tree (`CommandTree.sync`) when its JSON changed; True if synced.
+
+        Globally, or to each of DISCORD_GUILD_IDS (the tree holds copies of the global commands
+        for those guilds)."""
+        commands = tree_json(self.tree)
         digest = commands_hash(commands, self.guild_ids)
         key = SYNC_STATE_KEY.format(application_id=self.application_id)
         if not force and await self.app.state.get(key) == digest:
@@ -242,20 +249,9 @@ class DiscordAdapter:
             return False
         if self.guild_ids:
             for guild_id in self.guild_ids:
-                await self.rest.request(
-                    "PUT",
-                    "/applications/{application_id}/guilds/{guild_id}/commands",
-                    json=commands,
-                    application_id=self.application_id,
-                    guild_id=guild_id,
-                )
+                await self.tree.sync(guild=discord.Object(id=guild_id))
         else:
-            await self.rest.request(
-                "PUT",
-                "/applications/{application_id}/commands",
-                json=commands,
-                application_id=self.application_id,
-            )
+            await self.tree.sync()
         await self.app.state.set(key, digest, now=self.app.clock.now())
         where = f"guilds {', '.join(map(str, self.guild_ids))}" if self.guild_ids else "globally"
         log.info("Discord commands synced %s (%d top-level commands)", where, len(commands))
@@ -270,34 +266,13 @@ class DiscordAdapter:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _on_raw_interaction(self, raw: dict[str, Any]) -> None:
-        self._track(self.handle_interaction(raw))
-
-    def _guild_name(self, raw: Mapping[str, Any]) -> str | None:
-        guild_id = raw.get("guild_id")
-        guild = self.client.get_guild(int(guild_id)) if guild_id else None
-        return guild.name if guild is not None else None
-
-    async def handle_interaction(self, raw: Mapping[str, Any]) -> None:
-        """Answer one interaction; never raises."""
-        try:
-            kind = raw.get("type")
-            responder = InteractionResponder(
-                self.rest,
-                interaction_id=str(raw["id"]),
-                token=str(raw["token"]),
-                application_id=str(raw.get("application_id") or self.application_id),
-            )
-            if kind == ix.APPLICATION_COMMAND:
-                await self._command(raw, responder)
-            elif kind == ix.AUTOCOMPLETE:
-                await self._autocomplete(raw, responder)
-            elif kind == ix.MESSAGE_COMPONENT:
-                await self._component(raw, responder)
-            else:
-                log.debug("ignoring interaction type %s", kind)
-        except Exception:
-            log.exception("Discord interaction failed")
+    def _responder(self, interaction: discord.Interaction) -> InteractionResponder:
+        return InteractionResponder(
+            self.rest,
+            interaction_id=str(interaction.id),
+            token=interaction.token,
+            application_id=str(interaction.application_id),
+        )
 
     async def _run_with_deadline(
         self, work: Awaitable[Any], responder: InteractionResponder, private: bool
@@ -312,57 +287,95 @@ class DiscordAdapter:
         if not responder.replied:
             await responder.send(Message(body="Done.", private=True, tone=Tone.SUCCESS))
 
-    async def _command(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
-        path, options = ix.command_target(raw.get("data") or {})
+    async def _guard(self, work: Awaitable[None], what: str) -> None:
+        """Run one interaction's handling as a tracked task; never raises into discord.py."""
+        try:
+            await self._track(work)
+        except Exception:
+            log.exception("Discord %s failed", what)
+
+    async def run_command(
+        self, interaction: discord.Interaction, path: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
+        """A slash command from the tree: dispatch it, answering within Discord's deadline."""
+        await self._guard(self._command(interaction, path, options), "command")
+
+    async def _command(
+        self, interaction: discord.Interaction, path: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
         invocation = Invocation(
-            path=path,
-            options=options,
-            actor=ix.actor(raw),
-            place=ix.place(raw, self._guild_name(raw)),
+            path=path, options=options, actor=ix.actor(interaction), place=ix.place(interaction)
         )
         command = self.app.registry.get(path)
         private = command.private if command is not None else True
+        responder = self._responder(interaction)
         await self._run_with_deadline(
             self.app.dispatcher.dispatch(invocation, responder), responder, private
         )
 
-    async def _component(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
-        custom_id = str((raw.get("data") or {}).get("custom_id", ""))
+    async def complete(
+        self,
+        interaction: discord.Interaction,
+        path: tuple[str, ...],
+        option: str,
+        typed: str,
+        others: dict[str, Any],
+    ) -> Sequence[Choice]:
+        """Autocomplete from the cog's source, well inside Discord's deadline (empty if slow)."""
+        try:
+            return await asyncio.wait_for(
+                self.app.dispatcher.autocomplete(
+                    path, option, typed, ix.actor(interaction), ix.place(interaction), others
+                ),
+                timeout=AUTOCOMPLETE_SECONDS,
+            )
+        except TimeoutError:
+            log.warning("autocomplete for /%s %s was too slow", " ".join(path), option)
+        except Exception:
+            log.exception("autocomplete for /%s %s failed", " ".join(path), option)
+        return []
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A command the tree could not run as declared: unknown (Discord still shows a command
+        that is gone) or its options do not match (e.g. synced from another version). The core
+        dispatcher answers with what could be read, so the person gets the usual private reply
+        (no such command, only moderators, which option is missing)."""
+        if interaction.type is not discord.InteractionType.application_command:
+            log.warning("Discord autocomplete could not be answered: %s", error)
+            return
+        command = interaction.command
+        if isinstance(error, app_commands.CommandNotFound):
+            path = (*error.parents, error.name)
+        elif isinstance(command, app_commands.Command):
+            path = tuple(command.qualified_name.split())
+        else:
+            log.error("Discord command could not be read", exc_info=error)
+            return
+        log.info("Discord command /%s did not match its declaration: %s", " ".join(path), error)
+        declared = self.app.registry.get(path)
+        options = ix.namespace_options(declared, interaction.namespace)
+        await self._guard(self._command(interaction, path, options), "command")
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Button clicks (commands and autocomplete are the tree's)."""
+        if interaction.type is discord.InteractionType.component:
+            await self._guard(self._component(interaction), "button click")
+
+    async def _component(self, interaction: discord.Interaction) -> None:
+        data: Mapping[str, object] = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
         action, _, value = custom_id.partition(":")
         invocation = ActionInvocation(
             action=action,
             value=value,
-            actor=ix.actor(raw),
-            place=ix.place(raw, self._guild_name(raw)),
+            actor=ix.actor(interaction),
+            place=ix.place(interaction),
         )
         declared = self.app.registry.actions.get(action)
         private = declared.private if declared is not None else True
+        responder = self._responder(interaction)
         await self._run_with_deadline(
             self.app.dispatcher.dispatch_action(invocation, responder), responder, private
         )
-
-    async def _autocomplete(self, raw: Mapping[str, Any], responder: InteractionResponder) -> None:
-        data = raw.get("data") or {}
-        path, options = ix.command_target(data)
-        focused = ix.focused_option(data)
-        choices: list[dict[str, Any]] = []
-        if focused is not None:
-            name, typed = focused
-            others = {k: v for k, v in options.items() if k != name}
-            try:
-                found = await asyncio.wait_for(
-                    self.app.dispatcher.autocomplete(
-                        path,
-                        name,
-                        typed,
-                        ix.actor(raw),
-                        ix.place(raw, self._guild_name(raw)),
-                        others,
-                    ),
-                    timeout=AUTOCOMPLETE_SECONDS,
-                )
-            except TimeoutError:
-                log.warning("autocomplete for /%s %s was too slow", " ".join(path), name)
-                found = []
-            choices = [{"name": c.name[:100], "value": c.value} for c in found]
-        await responder.autocomplete(choices)

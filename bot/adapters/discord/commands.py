@@ -1,145 +1,287 @@
-"""Discord application commands (the slash-command tree) generated from the declarations.
+"""Discord's slash commands as a discord.py `app_commands.CommandTree` built from the declarations.
 
-Each top-level word becomes one CHAT_INPUT command; longer paths become subcommands and
-subcommand groups. Options keep their type, description, choices, bounds and autocomplete.
-A command whose every member is for moderators carries `default_member_permissions` =
-Manage Server, so Discord hides it from members by default (the bot still checks every call).
-The JSON built here is exactly what the bulk-overwrite endpoint receives.
+Each top-level word becomes one command (or `app_commands.Group`); longer paths become
+subcommands and subcommand groups. Every declared option becomes a parameter of a generated
+callback (its `__signature__`), typed so that discord.py emits the right option: `str`/`int`/
+`float`/`bool`, `app_commands.Range` for bounds and lengths, `discord.User`, `discord.Role`, and
+a text/announcement channel transformer. Descriptions, choices, autocomplete and renames (option
+names such as `moderator-role` are not Python identifiers) go through discord.py's public
+decorators. A group whose every command is for moderators gets `default_permissions` Manage
+Server, so Discord hides it from members by default (the dispatcher still checks every call).
+
+The callbacks hold no feature logic: they hand the command path and the option values (in the
+core's terms) to the adapter.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from typing import Any
+import keyword
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
-from bot.commands import Command, CommandRegistry, Option, OptionType, Permission
+import discord
+from discord import AppCommandOptionType, app_commands
 
-# Discord's application command option types.
-SUB_COMMAND = 1
-SUB_COMMAND_GROUP = 2
-STRING = 3
-INTEGER = 4
-BOOLEAN = 5
-USER = 6
-CHANNEL = 7
-ROLE = 8
-NUMBER = 10
+from bot.adapters.discord.interactions import namespace_options, option_value
+from bot.commands import Choice, Command, CommandRegistry, Option, OptionType, Permission
 
-CHAT_INPUT = 1
-#: Permission bits (Discord's permission flags).
-ADMINISTRATOR = 1 << 3
-MANAGE_GUILD = 1 << 5
-#: Guild text channel types a channel option accepts: text, announcement.
-TEXT_CHANNEL_TYPES = (0, 5)
-#: Bumped when the generated JSON changes shape, so the next start re-syncs.
-GENERATOR_VERSION = 1
+#: Bumped when the generated commands change shape, so the next start re-syncs.
+GENERATOR_VERSION = 2
+#: Guilds and the bot's DMs (as before: every command also works in a DM with the bot).
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True)
+#: The default member permission of moderator-only commands.
+MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True)
+#: Channels a channel option accepts: text and announcement channels.
+TEXT_CHANNEL_TYPES = (discord.ChannelType.text, discord.ChannelType.news)
+#: Discord's longest string option.
+MAX_STRING_LENGTH = 6000
 
-_OPTION_TYPES: dict[OptionType, int] = {
-    OptionType.STRING: STRING,
-    OptionType.INTEGER: INTEGER,
-    OptionType.NUMBER: NUMBER,
-    OptionType.BOOLEAN: BOOLEAN,
-    OptionType.TIME: STRING,
-    OptionType.TIMEZONE: STRING,
-    OptionType.WEEKDAY: STRING,
-    OptionType.DAYS: STRING,
-    OptionType.CHANNEL: CHANNEL,
-    OptionType.USER: USER,
-    OptionType.ROLE: ROLE,
-    OptionType.URL: STRING,
+OPTION_TYPES: dict[OptionType, AppCommandOptionType] = {
+    OptionType.STRING: AppCommandOptionType.string,
+    OptionType.INTEGER: AppCommandOptionType.integer,
+    OptionType.NUMBER: AppCommandOptionType.number,
+    OptionType.BOOLEAN: AppCommandOptionType.boolean,
+    OptionType.TIME: AppCommandOptionType.string,
+    OptionType.TIMEZONE: AppCommandOptionType.string,
+    OptionType.WEEKDAY: AppCommandOptionType.string,
+    OptionType.DAYS: AppCommandOptionType.string,
+    OptionType.CHANNEL: AppCommandOptionType.channel,
+    OptionType.USER: AppCommandOptionType.user,
+    OptionType.ROLE: AppCommandOptionType.role,
+    OptionType.URL: AppCommandOptionType.string,
 }
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INTERACTION_PARAMETER = "interaction"
 
 
-def option_json(opt: Option) -> dict[str, Any]:
-    kind = _OPTION_TYPES[opt.type]
-    out: dict[str, Any] = {
-        "type": kind,
-        "name": opt.name,
-        "description": opt.description,
-        "required": opt.required,
-    }
+class CommandHandlers(Protocol):
+    """What the generated callbacks call: the adapter."""
+
+    async def run_command(
+        self, interaction: discord.Interaction, path: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
+        """Run the command `path` with option values in the core's terms (by option name)."""
+
+    async def complete(
+        self,
+        interaction: discord.Interaction,
+        path: tuple[str, ...],
+        option: str,
+        typed: str,
+        others: dict[str, Any],
+    ) -> Sequence[Choice]:
+        """Suggestions for `option` of `path` while the person types `typed`."""
+
+
+class TextChannelTransformer(app_commands.Transformer):
+    """A channel option limited to text and announcement channels.
+
+    The value stays the partial channel Discord resolved in the interaction, so it works
+    whether or not the guild's channels are cached."""
+
+    @property
+    def type(self) -> AppCommandOptionType:
+        return AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return list(TEXT_CHANNEL_TYPES)
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return value
+
+
+def option_type(opt: Option) -> AppCommandOptionType:
+    """The Discord option type an option is declared as."""
+    return OPTION_TYPES[opt.type]
+
+
+def annotation(opt: Option) -> Any:
+    """The parameter annotation from which discord.py derives the option's type and bounds."""
+    kind = option_type(opt)
+    if kind is AppCommandOptionType.string:
+        low = opt.min_length
+        high = min(opt.max_length, MAX_STRING_LENGTH) if opt.max_length is not None else None
+        return str if low is None and high is None else app_commands.Range[str, low, high]
+    if kind in (AppCommandOptionType.integer, AppCommandOptionType.number):
+        cast: type[int] | type[float] = int if kind is AppCommandOptionType.integer else float
+        low_n = None if opt.min_value is None else cast(opt.min_value)
+        high_n = None if opt.max_value is None else cast(opt.max_value)
+        if low_n is None and high_n is None:
+            return cast
+        return app_commands.Range[cast, low_n, high_n]
+    if kind is AppCommandOptionType.boolean:
+        return bool
+    if kind is AppCommandOptionType.user:
+        return discord.User
+    if kind is AppCommandOptionType.role:
+        return discord.Role
+    return TextChannelTransformer()
+
+
+def python_names(options: Sequence[Option]) -> dict[str, str]:
+    """A Python parameter name for each option (name -> option name), renamed where needed."""
+    used = {_INTERACTION_PARAMETER}
+    out: dict[str, str] = {}
+    for i, opt in enumerate(options):
+        name = opt.name.replace("-", "_")
+        if not name.isidentifier() or keyword.iskeyword(name) or name in used:
+            name = f"option{i}_{name}" if name.isidentifier() else f"option{i}"
+            while name in used:
+                name += "_"
+        used.add(name)
+        out[name] = opt.name
+    return out
+
+
+def _choice(kind: AppCommandOptionType, choice: Choice) -> app_commands.Choice[Any]:
+    value: str | int | float
+    if kind is AppCommandOptionType.integer:
+        value = int(choice.value)
+    elif kind is AppCommandOptionType.number:
+        value = float(choice.value)
+    else:
+        value = str(choice.value)
+    return app_commands.Choice(name=choice.name[:100], value=value)
+
+
+def _choices(opt: Option) -> list[app_commands.Choice[Any]]:
+    kind = option_type(opt)
     if opt.choices:
-        out["choices"] = [
-            {"name": c.name[:100], "value": _choice_value(kind, c.value)} for c in opt.choices
-        ]
-    elif opt.type is OptionType.WEEKDAY and opt.autocomplete is None:
-        out["choices"] = [{"name": d.capitalize(), "value": d} for d in _WEEKDAYS]
-    if opt.autocomplete is not None:
-        out["autocomplete"] = True
-    if kind in (INTEGER, NUMBER):
-        if opt.min_value is not None:
-            out["min_value"] = int(opt.min_value) if kind == INTEGER else opt.min_value
-        if opt.max_value is not None:
-            out["max_value"] = int(opt.max_value) if kind == INTEGER else opt.max_value
-    if kind == STRING:
-        if opt.min_length is not None:
-            out["min_length"] = opt.min_length
-        if opt.max_length is not None:
-            out["max_length"] = min(opt.max_length, 6000)
-    if kind == CHANNEL:
-        out["channel_types"] = list(TEXT_CHANNEL_TYPES)
-    return out
+        return [_choice(kind, c) for c in opt.choices]
+    if opt.type is OptionType.WEEKDAY and opt.autocomplete is None:
+        return [app_commands.Choice(name=d.capitalize(), value=d) for d in WEEKDAYS]
+    return []
 
 
-def _choice_value(kind: int, value: str | int | float) -> str | int | float:
-    if kind == INTEGER:
-        return int(value)
-    if kind == NUMBER:
-        return float(value)
-    return str(value)
+def _autocomplete(
+    handlers: CommandHandlers, cmd: Command, opt: Option
+) -> Callable[[discord.Interaction, Any], Awaitable[list[app_commands.Choice[Any]]]]:
+    async def complete(
+        interaction: discord.Interaction, current: Any
+    ) -> list[app_commands.Choice[Any]]:
+        others = namespace_options(cmd, interaction.namespace, skip=opt.name)
+        found = await handlers.complete(
+            interaction, cmd.path, opt.name, "" if current is None else str(current), others
+        )
+        return [app_commands.Choice(name=c.name[:100], value=c.value) for c in found]
+
+    return complete
 
 
-def _leaf(cmd: Command, name: str, *, nested: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": name,
-        "description": cmd.description,
-        "options": [option_json(o) for o in cmd.options],
-    }
-    if nested:
-        out["type"] = SUB_COMMAND
-    return out
+def _callback(handlers: CommandHandlers, cmd: Command) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A coroutine taking the interaction and one keyword per option, with a matching
+    `__signature__` for discord.py to read, and the decorators' metadata applied."""
+    names = python_names(cmd.options)
+    declared = {param: cmd.option(name) for param, name in names.items()}
+
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        options: dict[str, Any] = {}
+        for param, value in values.items():
+            opt = declared.get(param)
+            if opt is not None and value is not None:
+                options[opt.name] = option_value(opt.type, value)
+        await handlers.run_command(interaction, cmd.path, options)
+
+    parameters = [
+        inspect.Parameter(
+            _INTERACTION_PARAMETER,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=discord.Interaction,
+        )
+    ]
+    descriptions: dict[str, str] = {}
+    renames: dict[str, str] = {}
+    choices: dict[str, list[app_commands.Choice[Any]]] = {}
+    completers: dict[str, Any] = {}
+    for param, name in names.items():
+        opt = cmd.option(name)
+        assert opt is not None
+        parameters.append(
+            inspect.Parameter(
+                param,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation(opt),
+                default=inspect.Parameter.empty if opt.required else None,
+            )
+        )
+        descriptions[param] = opt.description
+        if param != name:
+            renames[param] = name
+        if listed := _choices(opt):
+            choices[param] = listed
+        if opt.autocomplete is not None:
+            completers[param] = _autocomplete(handlers, cmd, opt)
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    decorated: Callable[..., Coroutine[Any, Any, None]] = callback
+    if descriptions:
+        decorated = app_commands.describe(**descriptions)(decorated)
+    if renames:
+        decorated = app_commands.rename(**renames)(decorated)
+    if choices:
+        decorated = app_commands.choices(**choices)(decorated)
+    if completers:
+        decorated = app_commands.autocomplete(**completers)(decorated)
+    return decorated
 
 
-def build_commands(registry: CommandRegistry) -> list[dict[str, Any]]:
-    """The JSON array for `PUT /applications/{id}/commands`, in a stable order."""
-    out: list[dict[str, Any]] = []
+def _command(
+    handlers: CommandHandlers, cmd: Command, name: str
+) -> app_commands.Command[Any, ..., Any]:
+    return app_commands.Command(
+        name=name, description=cmd.description, callback=_callback(handlers, cmd)
+    )
+
+
+def build_tree(
+    client: discord.Client,
+    registry: CommandRegistry,
+    handlers: CommandHandlers,
+    *,
+    guild_ids: Sequence[int] = (),
+) -> app_commands.CommandTree[discord.Client]:
+    """The client's command tree: every declared command, global (and copied to `guild_ids`)."""
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        client, allowed_contexts=CONTEXTS
+    )
     for group in registry.groups():
-        members = registry.in_group((group,))
-        top = registry.get((group,))
-        if top is not None:
-            body = _leaf(top, group, nested=False)
+        top: app_commands.Command[Any, ..., Any] | app_commands.Group
+        single = registry.get((group,))
+        if single is not None:
+            top = _command(handlers, single, group)
         else:
-            body = {
-                "name": group,
-                "description": registry.group_descriptions.get(group, group)[:100],
-                "options": [],
-            }
+            top = app_commands.Group(
+                name=group,
+                description=registry.group_descriptions.get(group, group)[:100],
+            )
             for word in registry.children((group,)):
                 sub = registry.get((group, word))
                 if sub is not None:
-                    body["options"].append(_leaf(sub, word, nested=True))
+                    top.add_command(_command(handlers, sub, word))
                     continue
-                inner = registry.in_group((group, word))
-                body["options"].append(
-                    {
-                        "type": SUB_COMMAND_GROUP,
-                        "name": word,
-                        "description": f"{group} {word} commands"[:100],
-                        "options": [_leaf(c, c.path[2], nested=True) for c in inner],
-                    }
+                inner = app_commands.Group(
+                    name=word, description=f"{group} {word} commands"[:100], parent=top
                 )
-        body["type"] = CHAT_INPUT
-        body["contexts"] = [0, 1]  # guilds and the bot's DMs
-        if all(c.permission is Permission.MODERATOR for c in members):
-            body["default_member_permissions"] = str(MANAGE_GUILD)
-        out.append(body)
-    return out
+                for leaf in registry.in_group((group, word)):
+                    inner.add_command(_command(handlers, leaf, leaf.path[2]))
+        if all(c.permission is Permission.MODERATOR for c in registry.in_group((group,))):
+            top.default_permissions = MODERATOR_PERMISSIONS
+        tree.add_command(top)
+    for guild_id in guild_ids:
+        tree.copy_global_to(guild=discord.Object(id=guild_id))
+    return tree
 
 
-def commands_hash(commands: list[dict[str, Any]], guild_ids: list[int]) -> str:
-    """What a sync depends on: the generated JSON, where it goes, and the generator version."""
+def tree_json(tree: app_commands.CommandTree[Any]) -> list[dict[str, Any]]:
+    """The global commands as discord.py sends them to the bulk-overwrite endpoint."""
+    return [command.to_dict(tree) for command in tree.get_commands()]
+
+
+def commands_hash(commands: list[dict[str, Any]], guild_ids: Sequence[int]) -> str:
+    """What a sync depends on: the commands' JSON, where it goes, and the generator version."""
     payload = json.dumps(
         {"v": GENERATOR_VERSION, "commands": commands, "guilds": sorted(guild_ids)},
         sort_keys=True,

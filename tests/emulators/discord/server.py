@@ -77,6 +77,7 @@ class Guild:
     owner_id: str = "900000000000000001"
     channels: dict[str, str] = field(default_factory=lambda: {"100000000000000001": "general"})
     system_channel_id: str | None = "100000000000000001"
+    roles: dict[str, str] = field(default_factory=dict)  # role id -> name, besides @everyone
 
 
 @dataclass
@@ -235,15 +236,7 @@ class DiscordEmulator:
         if m:
             scope = m.group(1) or "global"
             if method == "PUT":
-                self.commands[scope] = [
-                    {
-                        **c,
-                        "id": self.new_id(),
-                        "application_id": self.application_id,
-                        "version": "1",
-                    }
-                    for c in body
-                ]
+                self.commands[scope] = [self._registered_command(c, scope) for c in body]
             return _json(self.commands.get(scope, []))
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
         if m and method == "POST":
@@ -273,6 +266,20 @@ class DiscordEmulator:
             channel_id = self.dm_channels.setdefault(user_id, self.new_id())
             return _json({"id": channel_id, "type": 1, "recipients": [self._user(user_id)]})
         return _error(404, 0, f"404: Not Found ({method} {path})")
+
+    def _registered_command(self, command: Mapping[str, Any], scope: str) -> dict[str, Any]:
+        """A command as Discord answers a bulk overwrite: with ids, and permissions as a string."""
+        out = {
+            **command,
+            "id": self.new_id(),
+            "application_id": self.application_id,
+            "version": "1",
+        }
+        if out.get("default_member_permissions") is not None:
+            out["default_member_permissions"] = str(out["default_member_permissions"])
+        if scope != "global":
+            out["guild_id"] = scope
+        return out
 
     def _application(self) -> dict[str, Any]:
         return {
@@ -401,7 +408,20 @@ class DiscordEmulator:
                     "hoist": False,
                     "managed": False,
                     "mentionable": False,
-                }
+                },
+                *(
+                    {
+                        "id": rid,
+                        "name": name,
+                        "permissions": "0",
+                        "position": i + 1,
+                        "color": 0,
+                        "hoist": False,
+                        "managed": False,
+                        "mentionable": False,
+                    }
+                    for i, (rid, name) in enumerate(guild.roles.items())
+                ),
             ],
             "channels": [
                 {"id": cid, "name": name, "type": 0, "position": i, "guild_id": guild.id}
@@ -503,12 +523,16 @@ class DiscordEmulator:
         channel_id: str | None = None,
         moderator: bool = False,
         roles: Iterable[str] = (),
+        permissions: int | None = None,
     ) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE and return its payload. Without `guild_id` it comes
-        from the first guild (use `guild_id=""` for a DM)."""
+        from the first guild (use `guild_id=""` for a DM). `permissions` replaces the member's
+        computed permissions (default: a member's, plus Manage Server with `moderator`)."""
         if guild_id is None:
             guild_id = next(iter(self.guilds)) if self.guilds else ""
         perms = MEMBER_PERMISSIONS | (MANAGE_GUILD if moderator else 0)
+        if permissions is not None:
+            perms = permissions
         payload = self._interaction(
             kind,
             data,
