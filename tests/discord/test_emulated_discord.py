@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
+
 from bot.adapters.discord.commands import tree_json
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
@@ -300,3 +302,34 @@ async def test_guild_commands_answer_interactions_for_their_guild(
     interaction = await emulator.interact(2, data)
     (reply,) = await emulator.wait_reply(interaction)
     assert reply["content"] == "you said here"
+
+
+async def test_the_client_resumes_after_a_reconnect_request_and_misses_nothing(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    (first,) = emulator.sessions
+    assert first.gateway is not None
+    session_id, seq = first.gateway.session_id, first.gateway.seq
+    await emulator.reconnect()
+    # dispatched while the client is reconnecting: replayed to it when it resumes
+    missed = await emulator.slash("demo echo", {"words": "while away"})
+    await emulator.wait_resumed()
+    resumed = next(s for s in emulator.sessions if s.resume is not None)
+    assert resumed is not first and resumed.identify is None  # RESUME, not a new IDENTIFY
+    assert resumed.resume is not None
+    assert resumed.resume["session_id"] == session_id and resumed.resume["seq"] == seq
+    assert emulator.identifies == 1
+    (reply,) = await emulator.wait_reply(missed)
+    assert reply["content"] == "you said while away"
+    after = await emulator.slash("demo echo", {"words": "back"})
+    (reply,) = await emulator.wait_reply(after)
+    assert reply["content"] == "you said back"
+
+
+async def test_resuming_an_unknown_session_is_refused(emulator: DiscordEmulator) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(emulator.gateway_url) as ws:
+        assert (await ws.receive_json())["op"] == 10  # HELLO
+        resume = {"token": emulator.token, "session_id": "unknown", "seq": 3}
+        await ws.send_json({"op": 6, "d": resume})
+        assert await ws.receive_json() == {"op": 9, "d": False}  # INVALID_SESSION, not resumable

@@ -8,7 +8,9 @@ Discord error code such as 50007 (cannot send messages to this user).
 
 Gateway (`/gateway`, JSON text frames, no compression): HELLO, IDENTIFY -> READY and one
 GUILD_CREATE per guild, HEARTBEAT -> HEARTBEAT_ACK, and `dispatch()` for events such as
-INTERACTION_CREATE (see `slash`, `autocomplete`, `click`).
+INTERACTION_CREATE (see `slash`, `autocomplete`, `click`). `reconnect()` asks the clients to
+reconnect (opcode 7); RESUME with a known session id and sequence replays the events the client
+missed and answers RESUMED, an unknown session gets INVALID_SESSION.
 
 Payload shapes follow Discord's documentation (developer docs: Interactions, Receiving and
 Responding; Gateway Events; Rate Limits).
@@ -17,6 +19,8 @@ Responding; Gateway Events; Rate Limits).
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import itertools
 import json
 import re
@@ -34,6 +38,9 @@ EPHEMERAL = 1 << 6
 
 # Gateway opcodes.
 DISPATCH, HEARTBEAT, IDENTIFY, HELLO, HEARTBEAT_ACK = 0, 1, 2, 10, 11
+RESUME, RECONNECT, INVALID_SESSION = 6, 7, 9
+#: Dispatched events kept per gateway session for RESUME to replay.
+EVENT_LOG_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,27 @@ class Guild:
 
 
 @dataclass
+class _GatewaySession:
+    """A gateway session (what READY names and RESUME continues), across connections."""
+
+    session_id: str
+    seq: int = 0
+    #: Dispatched events (seq, event, data), for RESUME to replay what a client missed.
+    log: collections.deque[tuple[int, str, Any]] = field(
+        default_factory=lambda: collections.deque(maxlen=EVENT_LOG_SIZE)
+    )
+    awaiting_resume: bool = False
+
+
+@dataclass
 class _Session:
+    """One websocket connection."""
+
     ws: web.WebSocketResponse
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     identify: dict[str, Any] | None = None
-    seq: int = 0
+    resume: dict[str, Any] | None = None
+    gateway: _GatewaySession | None = None
 
 
 class DiscordEmulator:
@@ -115,6 +138,9 @@ class DiscordEmulator:
         self.unknown_users: set[str] = set()
         self.sessions: list[_Session] = []
         self.identifies = 0
+        self.resumes = 0
+        self._session_ids = itertools.count(1)
+        self._gateway_sessions: dict[str, _GatewaySession] = {}
         self._ids = itertools.count(1_000_000_000_000_000_000)
         self._interaction_tokens: dict[str, str] = {}  # token -> interaction id
         self._changed = asyncio.Condition()
@@ -360,17 +386,69 @@ class DiscordEmulator:
                         break
                     self.identifies += 1
                     await self._ready(session)
+                elif op == RESUME:
+                    session.resume = payload["d"]
+                    if payload["d"].get("token") != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    await self._resume(session, payload["d"])
         finally:
             self.sessions.remove(session)
             await self._notify()
         return ws
 
     async def _send(self, session: _Session, event: str, data: Any) -> None:
-        session.seq += 1
-        await session.ws.send_json({"op": DISPATCH, "t": event, "s": session.seq, "d": data})
+        assert session.gateway is not None
+        await self._emit(session.gateway, session.ws, event, data)
+
+    async def _emit(
+        self, gateway: _GatewaySession, ws: web.WebSocketResponse | None, event: str, data: Any
+    ) -> None:
+        gateway.seq += 1
+        gateway.log.append((gateway.seq, event, data))
+        if ws is None:
+            return  # the client is reconnecting: it gets this when it resumes
+        with contextlib.suppress(ConnectionResetError, RuntimeError):
+            await ws.send_json({"op": DISPATCH, "t": event, "s": gateway.seq, "d": data})
+
+    async def _resume(self, session: _Session, resume: Mapping[str, Any]) -> None:
+        gateway = self._gateway_sessions.get(str(resume.get("session_id")))
+        if gateway is None:
+            await session.ws.send_json({"op": INVALID_SESSION, "d": False})
+            return
+        for other in self.sessions:  # the connection being replaced, if still open
+            if other is not session and other.gateway is gateway:
+                other.identified.clear()
+                other.gateway = None
+        session.gateway = gateway
+        seen = int(resume.get("seq") or 0)
+        for seq, event, data in list(gateway.log):
+            if seq > seen:
+                await session.ws.send_json({"op": DISPATCH, "t": event, "s": seq, "d": data})
+        gateway.awaiting_resume = False
+        self.resumes += 1
+        await self._send(session, "RESUMED", {})
+        session.identified.set()
+        await self._notify()
+
+    async def reconnect(self) -> None:
+        """Ask every connected client to reconnect and resume (opcode 7 RECONNECT), as Discord
+        does before it moves a session. Events dispatched until a client resumes are kept and
+        replayed to it."""
+        for session in [s for s in self.sessions if s.identified.is_set()]:
+            assert session.gateway is not None
+            session.gateway.awaiting_resume = True
+            session.identified.clear()
+            await session.ws.send_json({"op": RECONNECT, "d": None})
+
+    async def wait_resumed(self, count: int = 1, within: float = 10.0) -> None:
+        await self.wait_for(lambda: self.resumes >= count, within)
 
     async def _ready(self, session: _Session) -> None:
         bot = {**self._user(self.bot_id, "mlebot"), "bot": True}
+        gateway = _GatewaySession(f"emulated-session-{next(self._session_ids)}")
+        self._gateway_sessions[gateway.session_id] = gateway
+        session.gateway = gateway
         await self._send(
             session,
             "READY",
@@ -378,7 +456,7 @@ class DiscordEmulator:
                 "v": 10,
                 "user": bot,
                 "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds.values()],
-                "session_id": "emulated-session",
+                "session_id": gateway.session_id,
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": self.application_id, "flags": 0},
             },
@@ -446,11 +524,15 @@ class DiscordEmulator:
         await self.wait_for(lambda: self.identifies >= count, within)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a DISPATCH event to every identified gateway session."""
+        """Send a DISPATCH event to every identified gateway session (and keep it for the
+        sessions that were asked to reconnect and have not resumed yet)."""
         sessions = [s for s in self.sessions if s.identified.is_set()]
-        assert sessions, "no gateway session is connected"
+        waiting = [g for g in self._gateway_sessions.values() if g.awaiting_resume]
+        assert sessions or waiting, "no gateway session is connected"
         for session in sessions:
             await self._send(session, event, data)
+        for gateway in waiting:
+            await self._emit(gateway, None, event, data)
 
     # -- interactions ----------------------------------------------------------------------
 
