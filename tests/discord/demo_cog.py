@@ -16,6 +16,8 @@ TOPICS = ("mlops", "nlp", "vision", "statistics")
 
 
 async def topics(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
+    if typed == "slow" and DemoCog.gate is not None:
+        await DemoCog.gate.wait()
     return [Choice(t, t) for t in TOPICS if t.startswith(typed.lower())]
 
 

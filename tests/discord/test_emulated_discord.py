@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
+from bot.adapters.discord import adapter as adapter_module
 from bot.adapters.discord.commands import tree_json
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
@@ -333,3 +335,18 @@ async def test_resuming_an_unknown_session_is_refused(emulator: DiscordEmulator)
         resume = {"token": emulator.token, "session_id": "unknown", "seq": 3}
         await ws.send_json({"op": 6, "d": resume})
         assert await ws.receive_json() == {"op": 9, "d": False}  # INVALID_SESSION, not resumable
+
+
+async def test_a_slow_autocomplete_source_gets_an_empty_answer_in_time(
+    emulator: DiscordEmulator, start_bot: BotFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapter_module, "AUTOCOMPLETE_SECONDS", 0.2)
+    await start_bot()
+    DemoCog.gate = asyncio.Event()
+    try:
+        interaction = await emulator.autocomplete("demo topic", {"topic": "slow"}, "topic")
+        callback = await emulator.wait_callback(interaction, within=2.0)
+    finally:
+        DemoCog.gate.set()
+        DemoCog.gate = None
+    assert callback == {"type": 8, "data": {"choices": []}}
