@@ -48,6 +48,7 @@ from typing import Any
 import aiohttp
 import sqlalchemy as sa
 
+from bot import event_loop
 from bot.adapters.discord.sender import DiscordSender
 from bot.app import Application
 from bot.delivery.dm_cache import DMChannelCache
@@ -129,7 +130,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
     app.delivery.register_sender(sender_platform, sender)
     try:
         while await _unfinished(app, sender_platform) > 0:  # noqa: ASYNC110 - db is truth
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(1.0)
         engine_stats = app.delivery.stats()
     finally:
         await app.stop()
@@ -390,7 +391,8 @@ def set_passthrough(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
-        print(json.dumps(asyncio.run(worker(args))))
+        # The loop the bot runs on (EVENT_LOOP, default: uvloop where installed).
+        print(json.dumps(event_loop.run(worker(args), settings_for(args).event_loop)))
         return 0
 
     tmp = tempfile.TemporaryDirectory(prefix="fanout-")

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, event_loop
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
@@ -125,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, settings.log_format, secret_values=settings.secret_values())
     from bot.runner import run_platforms
 
-    return asyncio.run(run_platforms(settings))
+    return event_loop.run(run_platforms(settings), settings.event_loop)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -138,7 +138,9 @@ def _run_console(settings: Settings, name: str, moderator: bool) -> int:
     setup_logging(level, "text", secret_values=settings.secret_values())
     from bot.runner import run_console
 
-    return asyncio.run(run_console(settings, actor_name=name, moderator=moderator))
+    return event_loop.run(
+        run_console(settings, actor_name=name, moderator=moderator), settings.event_loop
+    )
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        default="auto", description="auto (uvloop when installed), uvloop or asyncio"
+    )
     console_name: str = Field(default="console", description="Name of the console community")
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP port (0: any free)")

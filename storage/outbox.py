@@ -109,15 +109,20 @@ def message_digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def insert_ignore(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
-    """INSERT that silently skips rows violating a unique constraint, on both backends."""
+def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """The backend's INSERT with `on_conflict_do_nothing` / `on_conflict_do_update`."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing()
+        return pg_insert(table)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table)
+
+
+def insert_ignore(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
+    """INSERT that silently skips rows violating a unique constraint, on both backends."""
+    return upsert(conn, table).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
@@ -586,7 +591,8 @@ class OutboxStore:
 async def _write_dm_channels(
     conn: AsyncConnection, platform: str, changes: dict[str, str | None], *, now: datetime
 ) -> None:
-    for chunk in _chunks(list(changes)):
+    forgotten = [u for u, c in changes.items() if c is None]
+    for chunk in _chunks(forgotten):
         await conn.execute(
             dm_channels.delete().where(
                 dm_channels.c.platform == platform, dm_channels.c.user_id.in_(chunk)
@@ -597,8 +603,18 @@ async def _write_dm_channels(
         for u, c in changes.items()
         if c is not None
     ]
-    for batch in _chunks(values):
-        await conn.execute(dm_channels.insert(), list(batch))
+    if values:
+        insert = upsert(conn, dm_channels)
+        await conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[dm_channels.c.platform, dm_channels.c.user_id],
+                set_={
+                    "channel_id": insert.excluded.channel_id,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            ),
+            values,
+        )
 
 
 def community_filter(platform: str, community_id: str) -> list[sa.ColumnElement[bool]]:

@@ -54,7 +54,11 @@ MAX_CLAIM = 1000
 RATE_LIMITS_PER_ATTEMPT = 25
 #: Outcomes are written in batches of up to FLUSH_BATCH gathered for at most FLUSH_DELAY s.
 FLUSH_BATCH = 256
-FLUSH_DELAY = 0.02
+FLUSH_DELAY = 0.1
+#: The shortest sleep while waiting for tokens: launches then go out in small groups.
+PACING_STEP = 0.005
+#: How often overdue sends are looked for (a send may run this much over its timeout).
+WATCHDOG_SECONDS = 0.5
 #: How long stop() lets in-flight sends finish before cancelling them.
 DRAIN_SECONDS = 10.0
 
@@ -75,6 +79,8 @@ class _Job:
     message: Message
     route: str
     rate_limited: int = 0
+    deadline: float = math.inf  # timer seconds; the watchdog cancels the send after it
+    timed_out: bool = False
 
 
 class PlatformWorker:
@@ -108,15 +114,18 @@ class PlatformWorker:
         self._kick = asyncio.Event()
         self._outcome_ready = asyncio.Event()
         self._stop = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], _Job] = {}  # sends in flight
         self._main: asyncio.Task[None] | None = None
+        self._claiming: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
         self._main = asyncio.create_task(self._run(), name=f"delivery-{self.platform}")
         self._flusher = asyncio.create_task(self._flush_loop(), name=f"outbox-{self.platform}")
+        self._watchdog = asyncio.create_task(self._time_out_sends(), name=f"sends-{self.platform}")
 
     async def stop(self) -> None:
         """Stop claiming, let in-flight sends finish (bounded), write their outcomes."""
@@ -125,12 +134,19 @@ class PlatformWorker:
         if self._main is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._main
+        if self._claiming is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._claiming
         if self._tasks:
             _done, pending = await asyncio.wait(list(self._tasks), timeout=DRAIN_SECONDS)
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         if self._flusher is not None:
             self._outcome_ready.set()
             with contextlib.suppress(asyncio.CancelledError):
@@ -156,6 +172,7 @@ class PlatformWorker:
             and not self._woken
             and (not self.timer.manual or self._seen == self.timer.time())
             and self.in_flight == 0
+            and self._claiming is None
             and not self.outcomes
             and not self.flushing
         )
@@ -174,23 +191,40 @@ class PlatformWorker:
                 await self._maybe_claim()
                 now = self.timer.time()
                 self._unpark(now)
-                if self.ready and self.in_flight < self.limits.concurrency:
-                    wait = max(self.blocked_until - now, self.bucket.wait_time(now))
-                    if wait > 0:
-                        await self._wait(wait, short_ok=True)
-                        continue
-                    job = self.ready.popleft()
-                    route_wait = self._route_wait(job.route, now)
-                    if route_wait > 0:
-                        self._park(job, now + route_wait)
-                        continue
-                    self._launch(job, now)
+                token_wait = self._launch_ready(now)
+                if token_wait is not None:
+                    await self._wait(self._pacing_wait(token_wait), short_ok=True)
                     continue
+                if self.ready and self.in_flight < self.limits.concurrency:
+                    continue  # parking freed the head of the queue: look again
                 await self._wait(self._idle_timeout(now))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("delivery worker %s stopped on an unexpected error", self.platform)
+
+    def _launch_ready(self, now: float) -> float | None:
+        """Launch every ready row the limits allow now; the wait for the next token if the
+        bucket (or a global 429) is what stops us, else None."""
+        while self.ready and self.in_flight < self.limits.concurrency:
+            wait = max(self.blocked_until - now, self.bucket.wait_time(now))
+            if wait > 0:
+                return wait
+            job = self.ready.popleft()
+            route_wait = self._route_wait(job.route, now)
+            if route_wait > 0:
+                self._park(job, now + route_wait)
+                continue
+            self._launch(job, now)
+        return None
+
+    def _pacing_wait(self, token_wait: float) -> float:
+        """Wait a little longer than one token, so each wake launches a few sends at once
+        (a wake per token would cost more CPU than the sends); the bucket's burst bounds it."""
+        if self.limits.rate <= 0:
+            return token_wait
+        step = min(PACING_STEP, self.bucket.burst / self.limits.rate / 2)
+        return max(token_wait, step)
 
     async def _wait(self, seconds: float, *, short_ok: bool = False) -> None:
         """Until `seconds` pass or something happens (a wake, a finished send, stop)."""
@@ -216,17 +250,36 @@ class PlatformWorker:
         return max(1, min(MAX_CLAIM, max(2 * self.limits.concurrency, per_second)))
 
     async def _maybe_claim(self) -> None:
+        """Claim more rows when the local backlog runs low. With rows still to send, the claim
+        runs beside the sends (a claim takes tens of milliseconds: the pipeline must not stall);
+        with none, the loop awaits it."""
         now = self.timer.time()
         target = self._target_backlog()
         backlog = len(self.ready) + len(self.parked)
-        if backlog > target // 2 or now < self.db_due or self._stop.is_set():
+        if (
+            backlog > target // 2
+            or now < self.db_due
+            or self._stop.is_set()
+            or self._claiming is not None
+        ):
             return
         self._due_hint = math.inf
+        if backlog and not self.timer.manual:
+            self._claiming = asyncio.create_task(self._claim_beside(now, target - backlog))
+            return
         try:
             await self._claim(now, target - backlog)
         finally:
             # A wake or a retry during the claim may have been missed by its queries.
             self.db_due = min(self.db_due, self._due_hint)
+
+    async def _claim_beside(self, now: float, want: int) -> None:
+        try:
+            await self._claim(now, want)
+        finally:
+            self.db_due = min(self.db_due, self._due_hint)
+            self._claiming = None
+            self._poke()
 
     async def _claim(self, now: float, want: int) -> None:
         engine = self.engine
@@ -358,18 +411,33 @@ class PlatformWorker:
         self.bucket.take(now, 2.0 if opens else 1.0)
         self._take_route(job.route, now)
         self.in_flight += 1
+        job.deadline = now + self.engine.app.settings.delivery_send_timeout
+        job.timed_out = False
         task = asyncio.create_task(self._attempt(job))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = job
+        task.add_done_callback(self._forget_task)
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+
+    async def _time_out_sends(self) -> None:
+        """Cancel sends that overran the send timeout (one sweep every WATCHDOG_SECONDS
+        instead of a timer per send: at thousands of sends a second, timers cost real CPU)."""
+        while True:
+            await self.timer.sleep(WATCHDOG_SECONDS)
+            now = self.timer.time()
+            for task, job in list(self._tasks.items()):
+                if job.deadline <= now and not task.done():
+                    job.timed_out = True
+                    task.cancel()
 
     async def _attempt(self, job: _Job) -> None:
         row = job.row
         settings = self.engine.app.settings
         try:
-            async with asyncio.timeout(settings.delivery_send_timeout):
-                await self.sender.send(
-                    job.destination, job.message, idempotency_key=idempotency_key(row.id)
-                )
+            await self.sender.send(
+                job.destination, job.message, idempotency_key=idempotency_key(row.id)
+            )
         except RateLimited as exc:
             self._rate_limited(job, exc)
         except PermanentError as exc:
@@ -392,7 +460,9 @@ class PlatformWorker:
         except TimeoutError:
             self._retry(job, f"timed out after {settings.delivery_send_timeout:g} s")
         except asyncio.CancelledError:
-            raise
+            if not job.timed_out:
+                raise
+            self._retry(job, f"timed out after {settings.delivery_send_timeout:g} s")
         except Exception as exc:
             log.exception("sender %s raised an unexpected error", self.platform)
             self._retry(job, f"unexpected error: {exc!r}")
@@ -457,12 +527,13 @@ class PlatformWorker:
                 # at most FLUSH_DELAY more seconds' worth of messages).
                 await asyncio.sleep(FLUSH_DELAY)
             self._outcome_ready.clear()
-            await self._flush()
+            await self._flush(drain=self.timer.manual)
             if self._stop.is_set():
                 return  # stop() writes whatever the draining sends still produce
 
-    async def _flush(self) -> None:
-        """Write every pending outcome; outcomes arriving meanwhile form the next batch."""
+    async def _flush(self, *, drain: bool = True) -> None:
+        """Write the pending outcomes in one transaction; with `drain`, also those arriving
+        meanwhile, until none is left."""
         while self.outcomes:
             batch, self.outcomes = self.outcomes, []
             self.flushing = True
@@ -482,6 +553,10 @@ class PlatformWorker:
                 await asyncio.sleep(0.5)
             finally:
                 self.flushing = False
+            if not drain:
+                if self.outcomes:
+                    self._outcome_ready.set()  # the next batch is already gathering
+                return
         await self._save_dm_channels()
 
     def _dm_changes(self) -> dict[str, str | None]:

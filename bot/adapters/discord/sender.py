@@ -3,22 +3,28 @@
 Channel posts go to `POST /channels/{id}/messages`; DMs first open the DM channel with
 `POST /users/@me/channels` (cached in the engine's DM cache, so a DM costs one request). Every
 message carries the outbox row's idempotency key as `nonce` with `enforce_nonce`, so a resend
-after a crash is dropped by Discord. One attempt per call, on its own HTTP session (discord.py's
-client would retry and sleep by itself); failures are reported as the delivery engine's error
-types: 429 -> RateLimited (global or route, Retry-After), 5xx and network trouble ->
+after a crash is dropped by Discord. One attempt per call, over the delivery engine's lean
+keep-alive HTTP client (discord.py's client would retry and sleep by itself, and aiohttp costs
+more CPU per request than a whole delivery may); failures are reported as the delivery engine's
+error types: 429 -> RateLimited (global or route, Retry-After), 5xx and network trouble ->
 TransientError, DMs closed (50007) and unknown user/channel -> PermanentError.
+
+A digest goes to every subscriber as the same Message: its JSON is rendered and encoded once
+(`_encoded`), and each send only splices its nonce in front.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
-
-import aiohttp
 
 from bot.adapters.discord.render import render
 from bot.delivery.dm_cache import DMChannelCache
+from bot.delivery.http import HttpClient
 from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
 from bot.jobs import Destination, DestinationKind
 from bot.messages import Message
@@ -27,7 +33,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NONCE_LIMIT = 25
-REQUEST_TIMEOUT_SECONDS = 30.0
+#: Messages whose encoded bodies are kept (a fan-out sends one message to everyone).
+ENCODED_CACHE_SIZE = 64
+#: Connections to the API kept open; the engine's concurrency bounds what is used.
+DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_RETRY_AFTER = 1.0
 USER_AGENT = "DiscordBot (https://github.com/mlebot/mlebot, 0.1)"
 
@@ -58,29 +67,38 @@ class DiscordSender:
     platform = PLATFORM
 
     def __init__(
-        self, token: str, *, api_base_url: str, dm_cache: DMChannelCache | None = None
+        self,
+        token: str,
+        *,
+        api_base_url: str,
+        dm_cache: DMChannelCache | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.token = token
         self.base = api_base_url.rstrip("/")
         self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
-        self._session: aiohttp.ClientSession | None = None
+        self.max_connections = max_connections
+        self._client: HttpClient | None = None
+        # id(message) -> (message, its encoded parts); the message is kept so its id stays unique
+        self._encoded: OrderedDict[int, tuple[Message, list[bytes]]] = OrderedDict()
 
     def route_key(self, destination: Destination) -> str:
         """Discord limits messages per channel; a DM user's channel is one route."""
         return f"{destination.kind}:{destination.target_id}"
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
+    def _http(self) -> HttpClient:
+        if self._client is None:
+            self._client = HttpClient(
+                self.base,
                 headers={"Authorization": f"Bot {self.token}", "User-Agent": USER_AGENT},
+                limit=self.max_connections,
             )
-        return self._session
+        return self._client
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str
@@ -91,9 +109,9 @@ class DiscordSender:
                 channel = await self.dm_cache.get(destination.target_id, self._open_dm)
             else:
                 channel = destination.target_id
-            for part, payload in enumerate(render(message.with_privacy(False))):
-                body = {**payload, "nonce": nonce(idempotency_key, part), "enforce_nonce": True}
-                await self._request("POST", f"/channels/{channel}/messages", body)
+            for part, encoded in enumerate(self._encode(message)):
+                body = with_nonce(encoded, nonce(idempotency_key, part))
+                await self._request("POST", f"/channels/{channel}/messages", body, answer=False)
         except UnknownChannel:
             if is_dm:  # a stale cached DM channel: open it again next time
                 self.dm_cache.forget(destination.target_id)
@@ -105,38 +123,58 @@ class DiscordSender:
             raise
         except DeliveryError:
             raise
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise TransientError(f"Discord unreachable: {type(exc).__name__}") from None
 
+    def _encode(self, message: Message) -> list[bytes]:
+        """The message's parts as JSON bodies (posts are never ephemeral), encoded once."""
+        key = id(message)
+        cached = self._encoded.get(key)
+        if cached is not None and cached[0] is message:
+            self._encoded.move_to_end(key)
+            return cached[1]
+        parts = [_dumps(payload) for payload in render(message.with_privacy(False))]
+        self._encoded[key] = (message, parts)
+        if len(self._encoded) > ENCODED_CACHE_SIZE:
+            self._encoded.popitem(last=False)
+        return parts
+
     async def _open_dm(self, user_id: str) -> str:
-        data = await self._request("POST", "/users/@me/channels", {"recipient_id": user_id})
+        data = await self._request("POST", "/users/@me/channels", _dumps({"recipient_id": user_id}))
         channel = str((data or {}).get("id", "")) if isinstance(data, dict) else ""
         if not channel:
             raise TransientError("Discord returned no DM channel")
         return channel
 
-    async def _request(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        async with self._http().request(method, self.base + path, json=body) as response:
-            try:
-                data: Any = await response.json(content_type=None)
-            except ValueError:
-                data = None
-            if 200 <= response.status < 300:
-                return data
-            raise classify(response.status, response.headers, data, path)
+    async def _request(self, method: str, path: str, body: bytes, *, answer: bool = True) -> Any:
+        """The answer's JSON (None with `answer=False`: a posted message is not read back)."""
+        response = await self._http().request(method, path, body)
+        if 200 <= response.status < 300:
+            return response.json() if answer else None
+        raise classify(response.status, response.headers, response.json(), path)
 
 
-def classify(status: int, headers: Any, data: Any, path: str = "") -> DeliveryError:
-    """The delivery error for a failed Discord REST call."""
+def _dumps(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def with_nonce(encoded: bytes, nonce_value: str) -> bytes:
+    """`encoded` (a JSON object) with `nonce` and `enforce_nonce: true` added in front."""
+    head = b'{"nonce":%s,"enforce_nonce":true' % json.dumps(nonce_value).encode()
+    return head + (b"}" if encoded == b"{}" else b"," + encoded[1:])
+
+
+def classify(status: int, headers: Mapping[str, str], data: Any, path: str = "") -> DeliveryError:
+    """The delivery error for a failed Discord REST call (`headers` with lower-case names)."""
     body = data if isinstance(data, dict) else {}
     code = int(body.get("code") or 0)
     message = str(body.get("message") or f"HTTP {status}")
     if status == 429:
         retry_after = _retry_after(headers, body)
         is_global = (
-            bool(body.get("global")) or str(headers.get("X-RateLimit-Global", "")).lower() == "true"
+            bool(body.get("global")) or str(headers.get("x-ratelimit-global", "")).lower() == "true"
         )
-        scope = "global" if is_global else str(headers.get("X-RateLimit-Bucket") or path)
+        scope = "global" if is_global else str(headers.get("x-ratelimit-bucket") or path)
         return RateLimited(retry_after, scope=scope, reason=f"Discord rate limit: {message}")
     if status >= 500:
         return TransientError(f"Discord answered {status}")
@@ -154,8 +192,8 @@ def classify(status: int, headers: Any, data: Any, path: str = "") -> DeliveryEr
     return PermanentError(f"Discord {status} {code}: {message}", recipient_undeliverable=False)
 
 
-def _retry_after(headers: Any, body: dict[str, Any]) -> float:
-    for raw in (body.get("retry_after"), headers.get("Retry-After")):
+def _retry_after(headers: Mapping[str, str], body: dict[str, Any]) -> float:
+    for raw in (body.get("retry_after"), headers.get("retry-after")):
         try:
             if raw is not None:
                 return max(0.0, float(raw))
