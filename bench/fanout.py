@@ -79,12 +79,17 @@ async def _close(sender: Sender) -> None:
         await close()
 
 
-def make_sender(platform: str, api: str, cache: DMChannelCache) -> Sender:
+def make_sender(platform: str, api: str, cache: DMChannelCache, connections: int = 100) -> Sender:
     if platform == "slack":
         from bot.adapters.slack.sender import SlackSender
 
         return SlackSender("xoxb-bench", base_url=f"{api}/slack/api/", dm_cache=cache)
-    return DiscordSender("bench-token", api_base_url=f"{api}/discord/api/v10", dm_cache=cache)
+    return DiscordSender(
+        "bench-token",
+        api_base_url=f"{api}/discord/api/v10",
+        dm_cache=cache,
+        max_connections=connections,  # as the adapter does: one per send in flight
+    )
 
 
 def subscribers(n: int, prefix: str = "") -> list[Delivery]:
@@ -126,7 +131,12 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
     main0 = time.thread_time()
     await app.start()
     sender_platform = "slack" if platform == "slack" else "discord"
-    sender = make_sender(platform, args.api, app.delivery.dm_cache(sender_platform))
+    sender = make_sender(
+        platform,
+        args.api,
+        app.delivery.dm_cache(sender_platform),
+        settings.delivery_concurrency,
+    )
     app.delivery.register_sender(sender_platform, sender)
     try:
         while await _unfinished(app, sender_platform) > 0:  # noqa: ASYNC110 - db is truth

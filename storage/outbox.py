@@ -335,7 +335,7 @@ class OutboxStore:
                     .with_for_update(skip_locked=True)
                 )
                 rows.extend(await conn.execute(due))
-            claimed = [ClaimedRow(**r._asdict()) for r in rows]
+            claimed = [ClaimedRow(*r) for r in rows]  # _CLAIM_COLUMNS is ClaimedRow's field order
             for chunk in _chunks([c.id for c in claimed]):
                 await conn.execute(
                     outbox.update()

@@ -60,7 +60,7 @@ class Response:
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            return json.loads(self.body.decode())
         except ValueError:
             return None
 
@@ -77,7 +77,6 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._headers_done = False
-        self._delimited_by_close = False
 
     # -- asyncio.Protocol ------------------------------------------------------------------
 
@@ -96,7 +95,7 @@ class _Connection(asyncio.Protocol):
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
-        if self._headers_done and self._delimited_by_close:
+        if self._headers_done and self._delimited_by_close():
             self._complete()
         else:
             self._fail(ProtocolError("the connection closed before the answer was complete"))
@@ -108,10 +107,6 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
-        # No length and not chunked: the body runs until the server closes the connection.
-        self._delimited_by_close = self._parser.get_status_code() >= 200 and not any(
-            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
-        )
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -129,7 +124,6 @@ class _Connection(asyncio.Protocol):
         self._headers = []
         self._body = []
         self._headers_done = False
-        self._delimited_by_close = False
         waiter: asyncio.Future[Response] = self.loop.create_future()
         self._waiter = waiter
         self.transport.write(data)
@@ -145,6 +139,12 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    def _delimited_by_close(self) -> bool:
+        """No length and not chunked: the body runs until the server closes the connection."""
+        return not any(
+            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
+        )
 
     def _complete(self) -> None:
         waiter = self._waiter

@@ -46,6 +46,7 @@ from storage.digest import (
     Subscription,
     digest_subscriptions,
 )
+from storage.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -303,6 +304,8 @@ class DigestCog(Cog):
         summary = _describe(after)
         if before is None:
             when = await self._next_issue_text(ctx.community)
+            if after.delivery == "dm":
+                await self._welcome_by_dm(ctx, after, when)
             await ctx.reply(
                 Message(
                     title="You're subscribed to the weekly digest",
@@ -320,6 +323,32 @@ class DigestCog(Cog):
             )
         else:
             await ctx.reply(Message(body=f"Subscription updated: {summary}", tone=Tone.SUCCESS))
+
+    async def _welcome_by_dm(self, ctx: Context, subscription: Subscription, when: str) -> None:
+        """A new DM subscriber's first DM, through the outbox. It shows them at once that DMs
+        reach them, and the DM channel it opens is stored, so each weekly issue then costs the
+        bot one request per subscriber instead of two."""
+        destination = Destination(
+            platform=ctx.actor.platform,
+            community_id=ctx.community.external_id,
+            kind=DestinationKind.DM,
+            target_id=ctx.actor.user_id,
+            target_name=ctx.actor.display_name,
+        )
+        message = Message(
+            title="Welcome to the weekly digest",
+            body=f"Each issue of the {ctx.community.name} digest will arrive here. {when}\n"
+            "Read past issues with `/digest archive`; stop with `/digest unsubscribe`.",
+        )
+        since = subscription.created_at.strftime("%Y%m%dT%H%M%S%f")
+        async with self.app.db.transaction() as conn:
+            await enqueue(
+                conn,
+                run_key=f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{since}",
+                deliveries=[Delivery(destination, message)],
+                now=self.app.clock.now(),
+            )
+        self.app.delivery.wake(ctx.actor.platform)
 
     @command("digest unsubscribe", "Stop getting the weekly digest", private=True)
     async def unsubscribe(self, ctx: Context) -> None:

@@ -126,6 +126,25 @@ async def test_moderator_note_and_pin_shape_the_next_issue(make_app: AppFactory)
     assert "no note" in (await run(app, "digest note", who=MOD, text="clear")).text()
 
 
+async def test_a_new_dm_subscriber_is_welcomed_by_dm_once(make_app: AppFactory) -> None:
+    app = await make_app([DigestCog])
+    await digest_schedule(app)
+    await run(app, "digest subscribe", who=actor("ana"))
+    await run(app, "digest subscribe", who=actor("ana"))  # already subscribed: no second welcome
+    await run(app, "digest subscribe", who=actor("ana"), topics="mlops")  # a change: none either
+    (welcome,) = await outbox_rows(app)
+    assert welcome["run_key"].startswith("digest-welcome:") and welcome["status"] == "pending"
+    assert (welcome["kind"], welcome["target_id"]) == ("dm", "ana")
+    message = Message.from_dict(welcome["body"])
+    assert message.title == "Welcome to the weekly digest"
+    assert "Next issue:" in message.body and "/digest unsubscribe" in message.body
+    # Subscribing again after leaving is a new subscription: welcomed again.
+    await run(app, "digest unsubscribe", who=actor("ana"))
+    app.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    await run(app, "digest subscribe", who=actor("ana"))
+    assert len(await outbox_rows(app)) == 2
+
+
 async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
     make_app: AppFactory,
 ) -> None:
@@ -139,7 +158,9 @@ async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
     await run(app, "digest note", who=MOD, text="First issue!")
     done = await run(app, "digest publish-now", who=MOD)
     assert "Issue #1 is published to #announcements" in done.text(), done.text()
-    rows = await outbox_rows(app)
+    welcomes = [r for r in await outbox_rows(app) if r["run_key"].startswith("digest-welcome:")]
+    assert sorted(r["target_id"] for r in welcomes) == ["ana", "bob"]  # not cy: no DMs for her
+    rows = [r for r in await outbox_rows(app) if r not in welcomes]
     targets = sorted((r["kind"], r["target_id"]) for r in rows)
     assert targets == [("channel", "announcements"), ("dm", "ana"), ("dm", "bob")]
     channel = next(r for r in rows if r["kind"] == "channel")

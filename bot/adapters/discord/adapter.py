@@ -120,6 +120,7 @@ class DiscordAdapter:
             self.token,
             api_base_url=settings.discord_api_base_url,
             dm_cache=app.delivery.dm_cache(ix.PLATFORM),
+            max_connections=settings.delivery_concurrency,  # one per send in flight
         )
         app.delivery.register_sender(ix.PLATFORM, self.sender)
         #: Slash commands and autocomplete: discord.py's command tree, built from the registry.

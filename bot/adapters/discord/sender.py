@@ -35,7 +35,8 @@ PLATFORM = "discord"
 NONCE_LIMIT = 25
 #: Messages whose encoded bodies are kept (a fan-out sends one message to everyone).
 ENCODED_CACHE_SIZE = 64
-#: Connections to the API kept open; the engine's concurrency bounds what is used.
+#: Connections to the API kept open at most; the adapter passes the engine's concurrency (a
+#: smaller pool would cap throughput below the engine's rate).
 DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_RETRY_AFTER = 1.0
 USER_AGENT = "DiscordBot (https://github.com/mlebot/mlebot, 0.1)"
@@ -140,7 +141,12 @@ class DiscordSender:
         return parts
 
     async def _open_dm(self, user_id: str) -> str:
-        data = await self._request("POST", "/users/@me/channels", _dumps({"recipient_id": user_id}))
+        body = (
+            b'{"recipient_id":"%s"}' % user_id.encode()
+            if user_id.isdigit()  # a snowflake: nothing to escape
+            else _dumps({"recipient_id": user_id})
+        )
+        data = await self._request("POST", "/users/@me/channels", body)
         channel = str((data or {}).get("id", "")) if isinstance(data, dict) else ""
         if not channel:
             raise TransientError("Discord returned no DM channel")
