@@ -298,6 +298,10 @@ _CLAIM_COLUMNS = (
 )
 
 
+def _claimed_row(row: Any) -> ClaimedRow:
+    return ClaimedRow(*row)  # _CLAIM_COLUMNS are ClaimedRow's fields, in order
+
+
 class OutboxStore:
     """The queries the delivery engine and `delivery status` run against the outbox."""
 
@@ -335,7 +339,7 @@ class OutboxStore:
                     .with_for_update(skip_locked=True)
                 )
                 rows.extend(await conn.execute(due))
-            claimed = [ClaimedRow(*r) for r in rows]  # _CLAIM_COLUMNS is ClaimedRow's field order
+            claimed = [_claimed_row(r) for r in rows]
             for chunk in _chunks([c.id for c in claimed]):
                 await conn.execute(
                     outbox.update()
