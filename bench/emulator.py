@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import math
 import random
 import sys
@@ -181,7 +182,13 @@ def _slack_429(wait: float) -> web.Response:
     )
 
 
+def _not_a_client_gone(record: logging.LogRecord) -> bool:
+    """A bot SIGKILLed mid-request (the --kills runs) is expected, not an emulator error."""
+    return not (record.exc_info and isinstance(record.exc_info[1], ConnectionResetError))
+
+
 async def serve(ceiling: float, latency: float, fail_rate: float) -> None:
+    logging.getLogger("aiohttp.server").addFilter(_not_a_client_gone)
     emulator = Emulator(ceiling, latency, fail_rate)
     runner = web.AppRunner(emulator.app(), access_log=None)
     await runner.setup()
