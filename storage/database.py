@@ -59,6 +59,11 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # asyncpg prepares every statement; PostgreSQL then settles on a generic plan after
+            # five runs. A plan chosen while a table was small (the outbox or dm_channels at the
+            # start of a fan-out) stays a sequential scan forever: a 500-id IN list over 90,000
+            # rows took 1.5 s. Planning each run with its parameters costs far less.
+            kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

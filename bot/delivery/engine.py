@@ -195,8 +195,7 @@ class PlatformWorker:
                 if token_wait is not None:
                     await self._wait(self._pacing_wait(token_wait), short_ok=True)
                     continue
-                if self.ready and self.in_flight < self.limits.concurrency:
-                    continue  # parking freed the head of the queue: look again
+                # Nothing ready, or every slot in flight (a finished send kicks us).
                 await self._wait(self._idle_timeout(now))
         except asyncio.CancelledError:
             raise
