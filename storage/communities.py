@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.database import Database
+from storage.database import Database, insert_ignore
 from storage.types import UTCDateTime
 
 communities = sa.Table(
@@ -105,7 +105,7 @@ class CommunityRepository:
             row = await self._get(conn, platform, external_id)
             if row is None:
                 await conn.execute(
-                    _insert_ignore(self.db, communities).values(
+                    insert_ignore(self.db, communities).values(
                         platform=platform,
                         external_id=external_id,
                         name=name[:200],
@@ -168,7 +168,7 @@ class CommunityRepository:
         """Record that a member acted now (creating them on first sight)."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                _insert_ignore(self.db, members).values(
+                insert_ignore(self.db, members).values(
                     community_id=community_id,
                     user_id=user_id,
                     display_name=display_name[:200],
@@ -238,7 +238,7 @@ class CommunityRepository:
             async with self.db.transaction() as own:
                 return await self.grant_moderator(community_id, grant, conn=own)
         result = await conn.execute(
-            _insert_ignore(self.db, community_moderators).values(
+            insert_ignore(self.db, community_moderators).values(
                 community_id=community_id,
                 kind=grant.kind,
                 ref_id=grant.ref_id,
@@ -261,14 +261,3 @@ class CommunityRepository:
             )
         )
         return bool(result.rowcount)
-
-
-def _insert_ignore(db: Database, table: sa.Table) -> sa.Insert:
-    """INSERT that silently skips rows violating a unique constraint, on both backends."""
-    if db.is_postgres:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()

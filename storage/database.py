@@ -100,6 +100,24 @@ class Database:
         await self.engine.dispose()
 
 
+def dialect_insert(backend: Database | AsyncConnection, table: sa.Table) -> Any:
+    """The backend's own INSERT, which has `on_conflict_do_nothing` / `on_conflict_do_update`."""
+    name = backend.dialect if isinstance(backend, Database) else backend.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def insert_ignore(backend: Database | AsyncConnection, table: sa.Table) -> sa.Insert:
+    """INSERT that silently skips rows violating a unique constraint, on both backends."""
+    insert: sa.Insert = dialect_insert(backend, table).on_conflict_do_nothing()
+    return insert
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, control transactions so BEGIN IMMEDIATE is ours to issue.
     dbapi_conn.isolation_level = None

@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.communities import _insert_ignore
-from storage.database import Database
+from storage.database import Database, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 
@@ -217,7 +216,7 @@ class DigestRepository:
         async with self.db.transaction() as conn:
             before = await self._subscription(conn, community_id, user_id)
             await conn.execute(
-                _insert_ignore(self.db, digest_subscriptions).values(
+                insert_ignore(self.db, digest_subscriptions).values(
                     community_id=community_id,
                     user_id=user_id,
                     display_name=display_name[:200],
@@ -305,7 +304,7 @@ class DigestRepository:
         async with self.db.transaction() as conn:
             before = await self._next_inputs(conn, community_id)
             await conn.execute(
-                _insert_ignore(self.db, digest_next).values(
+                insert_ignore(self.db, digest_next).values(
                     community_id=community_id, updated_at=now
                 )
             )

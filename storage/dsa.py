@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.communities import _insert_ignore, members
-from storage.database import Database
+from storage.communities import members
+from storage.database import Database, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 
@@ -329,7 +329,7 @@ class DsaRepository:
         """Record a solve; False when the member had already solved that problem."""
         async with self.db.transaction() as conn:
             result = await conn.execute(
-                _insert_ignore(self.db, dsa_solves).values(
+                insert_ignore(self.db, dsa_solves).values(
                     community_id=community_id,
                     user_id=user_id,
                     problem_id=problem_id,
@@ -346,7 +346,7 @@ class DsaRepository:
         """Record a skip; False when that problem was already skipped."""
         async with self.db.transaction() as conn:
             result = await conn.execute(
-                _insert_ignore(self.db, dsa_skips).values(
+                insert_ignore(self.db, dsa_skips).values(
                     community_id=community_id,
                     user_id=user_id,
                     problem_id=problem_id,

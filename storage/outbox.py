@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.database import Database
+from storage.database import Database, dialect_insert, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 if TYPE_CHECKING:  # storage sits below the core: only types cross upwards
@@ -107,22 +107,6 @@ def message_digest(body: dict[str, Any]) -> str:
     """The content hash identifying a stored message body."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
-    """The backend's INSERT with `on_conflict_do_nothing` / `on_conflict_do_update`."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
-def insert_ignore(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
-    """INSERT that silently skips rows violating a unique constraint, on both backends."""
-    return upsert(conn, table).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
@@ -608,7 +592,7 @@ async def _write_dm_channels(
         if c is not None
     ]
     if values:
-        insert = upsert(conn, dm_channels)
+        insert = dialect_insert(conn, dm_channels)
         await conn.execute(
             insert.on_conflict_do_update(
                 index_elements=[dm_channels.c.platform, dm_channels.c.user_id],

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.database import Database
+from storage.database import Database, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 PENDING = "pending"
@@ -179,7 +179,7 @@ class ResourceRepository:
         )
         # Insert-or-ignore, then update: safe when two processes change the same id at once.
         await conn.execute(
-            _insert_ignore(conn, resource_changes).values(
+            insert_ignore(conn, resource_changes).values(
                 community_id=community_id, resource_id=resource_id, **values
             )
         )
@@ -192,7 +192,7 @@ class ResourceRepository:
             .values(**values)
         )
         await conn.execute(
-            _insert_ignore(conn, resource_catalogs).values(community_id=community_id, revision=0)
+            insert_ignore(conn, resource_catalogs).values(community_id=community_id, revision=0)
         )
         await conn.execute(
             resource_catalogs.update()
@@ -331,14 +331,3 @@ class ResourceRepository:
             )
         )
         return bool(result.rowcount)
-
-
-def _insert_ignore(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
-    """INSERT that silently skips rows violating a unique constraint, on both backends."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.base import metadata
-from storage.communities import Community, _community, _insert_ignore, communities
-from storage.database import Database
+from storage.communities import Community, _community, communities
+from storage.database import Database, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 schedules = sa.Table(
@@ -271,7 +271,7 @@ class ScheduleRepository:
         """Insert the RUNNING row for a slot; its id, or None when the slot was already taken."""
         async with self.db.transaction() as conn:
             result = await conn.execute(
-                _insert_ignore(self.db, schedule_runs).values(
+                insert_ignore(self.db, schedule_runs).values(
                     schedule_id=schedule_id,
                     scheduled_for=scheduled_for,
                     status=RUNNING,
@@ -321,7 +321,7 @@ class ScheduleRepository:
         async with self.db.transaction() as conn:
             for slot in slots:
                 result = await conn.execute(
-                    _insert_ignore(self.db, schedule_runs).values(
+                    insert_ignore(self.db, schedule_runs).values(
                         schedule_id=schedule_id,
                         scheduled_for=slot,
                         status=MISSED,
