@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +33,9 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes | None:
 
 
 @asynccontextmanager
-async def server(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
+async def server(
+    handler: Handler, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[str, list[int]]]:
     """A loopback server answering each request with `handler` (False: close the connection).
     Yields its URL and a list recording, per connection, how many requests it served."""
     connections: list[int] = []
@@ -46,10 +52,10 @@ async def server(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
         finally:
             writer.close()
 
-    srv = await asyncio.start_server(serve, "127.0.0.1", 0)
+    srv = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=tls)
     port = srv.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}/api/v10", connections
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}/api/v10", connections
     finally:
         srv.close()
         await srv.wait_closed()
@@ -85,6 +91,43 @@ async def test_requests_reuse_one_keep_alive_connection() -> None:
         finally:
             await client.close()
     assert connections == [3]
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_https_verifies_the_server_and_keeps_the_connection(
+    certificate: tuple[Path, Path],
+) -> None:
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    async with server(echo, tls=server_tls) as (url, connections):
+        trusting = HttpClient(url, ssl_context=ssl.create_default_context(cafile=str(cert)))
+        for i in range(2):
+            answer = (await trusting.request("POST", "/x", b'{"n":%d}' % i)).json()
+            assert answer["body"] == {"n": i}
+        await trusting.close()
+        untrusting = HttpClient(url)  # the system's CAs do not know this certificate
+        with pytest.raises(ssl.SSLError):
+            await untrusting.request("GET", "/x")
+        await untrusting.close()
+    assert connections[0] == 2
 
 
 async def test_chunked_and_close_delimited_bodies_are_read_whole() -> None:
