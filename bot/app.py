@@ -78,6 +78,7 @@ class Application:
         """
         if self._started:
             return
+        await self.db.wait_until_reachable(self.settings.database_wait_seconds)
         applied = await migrations.upgrade(self.db)
         if applied:
             log.info("database upgraded: %s", ", ".join(f"{m.version:04d}" for m in applied))

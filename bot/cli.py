@@ -12,7 +12,7 @@ from bot import __version__, event_loop
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
-from storage.database import Database
+from storage.database import Database, DatabaseUnreachable
 
 EXIT_CONFIG = 2
 NO_CREDENTIALS = (
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handler(args)
-    except SettingsError as exc:
+    except (SettingsError, DatabaseUnreachable) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

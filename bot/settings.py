@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default="sqlite:///./data/mlebot.db",
         description="sqlite:///path/to/file.db (default) or postgresql://user:pass@host/db",
     )
+    database_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=600,
+        description="At start, how long to keep retrying a database that refuses connections",
+    )
     default_timezone: str = Field(default="UTC", description="IANA zone for new communities")
     cogs: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated cogs to enable (empty: all installed)"

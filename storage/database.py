@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -42,6 +43,18 @@ def to_async_url(url: str) -> sa.URL:
         return parsed.set(drivername="postgresql+asyncpg")
     raise DatabaseURLError(
         f"unsupported database {backend!r}; use sqlite:///path/to/file.db or postgresql://..."
+    )
+
+
+class DatabaseUnreachable(Exception):
+    """The database could not be reached at start; the message says what to check."""
+
+
+#: Errors that mean "not reachable yet" (server starting, network not up): worth retrying.
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, OSError | TimeoutError) or type(error).__name__ in (
+        "CannotConnectNowError",  # asyncpg: the server is starting up
+        "TooManyConnectionsError",
     )
 
 
@@ -86,6 +99,33 @@ class Database:
         """A connection inside a transaction, committed on success, rolled back on error."""
         async with self.engine.begin() as conn:
             yield conn
+
+    async def wait_until_reachable(self, seconds: float) -> None:
+        """Connect once, retrying errors that may pass (refused, starting up) for up to
+        `seconds`; otherwise raise DatabaseUnreachable with what to fix."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        delay = 0.5
+        while True:
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+                return
+            except Exception as exc:
+                cause = getattr(exc, "orig", None) or exc
+                reason = str(cause).strip() or type(cause).__name__
+                transient = _is_transient(cause)
+                if not transient or time.monotonic() + delay > deadline:
+                    hint = (
+                        f"Is the server running? (tried for {seconds:g} s: DATABASE_WAIT_SECONDS)"
+                        if transient
+                        else "Check DATABASE_URL."
+                    )
+                    raise DatabaseUnreachable(
+                        f"Cannot reach the database at {self.describe()}: {reason}. {hint}"
+                    ) from exc
+                log.warning("database not reachable yet (%s); retrying in %.1f s", reason, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def ping(self) -> bool:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,23 @@ def test_cli_basics(tmp_path: Path, args: list[str], expected: str) -> None:
         [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and expected in result.stdout
+
+
+def test_an_unreachable_database_stops_start_with_what_to_check(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_console(
+        tmp_path,
+        "/help\n",
+        env={"DATABASE_WAIT_SECONDS": "1"},
+        database_url=f"postgresql://mlebot@127.0.0.1:{port}/mlebot",
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"Cannot reach the database at postgresql+asyncpg://mlebot@127.0.0.1:{port}" in (
+        result.stderr
+    )
+    assert "Is the server running?" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_bad_setting_stops_start_with_its_name(tmp_path: Path) -> None:

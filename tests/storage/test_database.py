@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
+import pytest
 import sqlalchemy as sa
 
-from storage.database import Database
+from storage.database import Database, DatabaseUnreachable
 
 
 async def test_each_backend_gets_its_connection_settings(database_url: str) -> None:
@@ -22,3 +26,66 @@ async def test_each_backend_gets_its_connection_settings(database_url: str) -> N
                 assert str(journal).lower() == "wal"
     finally:
         await db.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_database_that_comes_up_late_is_waited_for(database_url: str) -> None:
+    """Start-up retries a refused connection (e.g. PostgreSQL still starting in compose)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to wait for")
+    url = sa.make_url(database_url)
+    port = _free_port()
+    target = (url.host or "127.0.0.1", url.port or 5432)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*target)
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    async def open_late() -> asyncio.Server:
+        await asyncio.sleep(1.0)  # refused until then
+        return await asyncio.start_server(forward, "127.0.0.1", port)
+
+    late = asyncio.create_task(open_late())
+    db = Database(url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False))
+    try:
+        await db.wait_until_reachable(20)
+        assert late.done()
+    finally:
+        await db.close()
+        proxy = await late
+        proxy.close()
+
+
+async def test_refused_for_too_long_or_a_wrong_url_fails_with_what_to_check(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to refuse")
+    refused = Database(f"postgresql://mlebot@127.0.0.1:{_free_port()}/mlebot")
+    try:
+        with pytest.raises(
+            DatabaseUnreachable, match=r"Cannot reach the database at .*Is the server running"
+        ):
+            await refused.wait_until_reachable(0)
+    finally:
+        await refused.close()
+    url = sa.make_url(database_url)
+    no_such_db = Database(url.set(database="no_such_database_here").render_as_string(False))
+    try:  # not worth retrying: said at once
+        with pytest.raises(DatabaseUnreachable, match="Check DATABASE_URL"):
+            await no_such_db.wait_until_reachable(30)
+    finally:
+        await no_such_db.close()
