@@ -150,6 +150,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     async def go() -> list[migrations.Migration]:
         db = Database(settings.database_url)
         try:
+            await db.wait_until_reachable(settings.database_wait_seconds)
             return await migrations.upgrade(db)
         finally:
             await db.close()
@@ -173,6 +174,7 @@ def cmd_delivery_status(args: argparse.Namespace) -> int:
     async def go() -> str:
         db = Database(settings.database_url)
         try:
+            await db.wait_until_reachable(settings.database_wait_seconds)
             await migrations.upgrade(db)
             report = await build_report(
                 OutboxStore(db), runs=max(1, args.runs), failures=10, with_undeliverable=True
@@ -229,6 +231,21 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     print("settings are valid")
     print(f"  database: {db.describe()}")
+
+    async def unreachable() -> str | None:
+        try:
+            await db.wait_until_reachable(0)
+            return None
+        except DatabaseUnreachable as exc:
+            return str(exc)
+        finally:
+            await db.close()
+
+    problem = asyncio.run(unreachable())
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    print("  database reachable: yes")
     print(f"  default time zone: {settings.default_timezone}")
     platforms = settings.platforms()
     print(f"  platforms: {', '.join(platforms) if platforms else 'none (console only)'}")
@@ -240,7 +257,6 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             modes.append(f"HTTP at {settings.http_host}:{settings.http_port}/slack/events")
         prefix = f", commands /{settings.slack_command_prefix}<group>"
         print(f"  slack: {' + '.join(modes)}{prefix if settings.slack_command_prefix else ''}")
-    asyncio.run(db.close())
     return 0
 
 

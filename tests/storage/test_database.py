@@ -89,3 +89,15 @@ async def test_refused_for_too_long_or_a_wrong_url_fails_with_what_to_check(
             await no_such_db.wait_until_reachable(30)
     finally:
         await no_such_db.close()
+
+
+def test_config_check_reports_an_unreachable_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://mlebot@127.0.0.1:{_free_port()}/mlebot")
+    assert main(["--env-file", "/nonexistent", "config", "check"]) == 2
+    captured = capsys.readouterr()
+    assert "Cannot reach the database" in captured.err
+    assert "database reachable" not in captured.out
