@@ -25,6 +25,7 @@ import random
 import secrets
 import socket
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -33,9 +34,9 @@ from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.limits import PlatformLimits, TokenBucket, global_bucket
 from bot.delivery.sender import PermanentError, RateLimited, Sender, TransientError
 from bot.delivery.timer import Timer
-from bot.jobs import Destination, DestinationKind
+from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
-from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome
+from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome, enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -612,6 +613,17 @@ class DeliveryEngine:
     def dm_cache(self, platform: str) -> DMChannelCache:
         """The DM channel id cache a platform's sender uses (one per platform)."""
         return self._dm_caches.setdefault(platform, DMChannelCache())
+
+    async def queue(self, run_key: str, deliveries: Sequence[Delivery]) -> int:
+        """Queue one-off messages (not part of a scheduled run) in their own transaction and
+        send them now; `run_key` makes each (run, recipient) go out once. Rows queued."""
+        async with self.app.db.transaction() as conn:
+            queued = await enqueue(
+                conn, run_key=run_key, deliveries=deliveries, now=self.app.clock.now()
+            )
+        for platform in {d.destination.platform for d in deliveries}:
+            self.wake(platform)
+        return queued
 
     def wake(self, platform: str | None = None) -> None:
         """Rows were queued: look at the outbox now rather than at the next poll."""

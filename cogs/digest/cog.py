@@ -46,7 +46,6 @@ from storage.digest import (
     Subscription,
     digest_subscriptions,
 )
-from storage.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -341,14 +340,10 @@ class DigestCog(Cog):
             "Read past issues with `/digest archive`; stop with `/digest unsubscribe`.",
         )
         since = subscription.created_at.strftime("%Y%m%dT%H%M%S%f")
-        async with self.app.db.transaction() as conn:
-            await enqueue(
-                conn,
-                run_key=f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{since}",
-                deliveries=[Delivery(destination, message)],
-                now=self.app.clock.now(),
-            )
-        self.app.delivery.wake(ctx.actor.platform)
+        await self.app.delivery.queue(
+            f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{since}",
+            [Delivery(destination, message)],
+        )
 
     @command("digest unsubscribe", "Stop getting the weekly digest", private=True)
     async def unsubscribe(self, ctx: Context) -> None:

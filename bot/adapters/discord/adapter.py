@@ -31,7 +31,6 @@ from bot.commands import Choice
 from bot.context import ActionInvocation, Invocation
 from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message, Tone
-from storage.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -187,14 +186,9 @@ class DiscordAdapter:
             else:
                 return
             guide = setup_guide(self.app.registry, guild.name)
-            async with self.app.db.transaction() as conn:
-                await enqueue(
-                    conn,
-                    run_key=f"discord:welcome:{guild.id}",
-                    deliveries=[Delivery(destination, guide)],
-                    now=self.app.clock.now(),
-                )
-            self.app.delivery.wake(ix.PLATFORM)
+            await self.app.delivery.queue(
+                f"discord:welcome:{guild.id}", [Delivery(destination, guide)]
+            )
             log.info("joined Discord server %s (%s): setup guide queued", guild.name, guild.id)
         except Exception:
             log.exception("could not queue the setup guide for guild %s", guild.id)
