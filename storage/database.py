@@ -50,8 +50,9 @@ class DatabaseUnreachable(Exception):
     """The database could not be reached at start; the message says what to check."""
 
 
-#: Errors that mean "not reachable yet" (server starting, network not up): worth retrying.
 def _is_transient(error: BaseException) -> bool:
+    """Whether a connection error means "not reachable yet" (server starting, network not up),
+    which is worth retrying."""
     return isinstance(error, OSError | TimeoutError) or type(error).__name__ in (
         "CannotConnectNowError",  # asyncpg: the server is starting up
         "TooManyConnectionsError",
@@ -107,8 +108,7 @@ class Database:
         delay = 0.5
         while True:
             try:
-                async with self.engine.connect() as conn:
-                    await conn.execute(sa.text("SELECT 1"))
+                await self._probe()
                 return
             except Exception as exc:
                 cause = getattr(exc, "orig", None) or exc
@@ -127,10 +127,14 @@ class Database:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    async def _probe(self) -> None:
+        """One round trip to the database (raises what the driver raises)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+            await self._probe()
         except Exception:
             log.warning("database ping failed", exc_info=True)
             return False
