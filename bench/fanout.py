@@ -48,13 +48,13 @@ from typing import Any
 import aiohttp
 import sqlalchemy as sa
 
-from bot import event_loop
 from bot.adapters.discord.sender import DiscordSender
 from bot.app import Application
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.sender import RateLimited, Sender
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message, Section
+from bot.ops import event_loop
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import load_settings
 from storage import migrations
 from storage.database import Database

@@ -24,12 +24,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.cog import Cog
-from bot.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
 from bot.messages import Message
-from bot.recurrence import WeeklyAt
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
 from bot.settings import load_settings
+from bot.timing.clock import ManualClock
+from bot.timing.recurrence import WeeklyAt
 from storage.schedules import DONE, schedule_runs
 
 KIND = "bench.remind"

@@ -32,10 +32,10 @@ from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.sender import SlackSender
 from bot.app import Application
-from bot.http_server import HttpServer
-from bot.jobs import Destination, DestinationKind
-from bot.logs import setup_logging
 from bot.messages import Button, Field, Message, Section
+from bot.ops.http_server import HttpServer
+from bot.ops.logs import setup_logging
+from bot.scheduling.jobs import Destination, DestinationKind
 from bot.settings import load_settings
 from tests.slack.conftest import SECRET, sign
 from tests.slack.mock_slack import SlackMock

@@ -7,19 +7,19 @@ import logging
 from collections.abc import Sequence
 
 from bot.adapters.base import Adapter
-from bot.clock import Clock, SystemClock
 from bot.cog import Cog
-from bot.commands import CommandRegistry
+from bot.commands.dispatcher import Dispatcher
+from bot.commands.registry import CommandRegistry
 from bot.delivery.engine import DeliveryEngine
-from bot.dispatcher import Dispatcher
-from bot.http_server import HttpServer
-from bot.jobs import JobKind
 from bot.loader import load_cog_classes
-from bot.metrics import Metrics
+from bot.ops.http_server import HttpServer
+from bot.ops.metrics import Metrics
+from bot.ops.readiness import Readiness
 from bot.privacy import PrivacyRegistry, register_core
-from bot.readiness import Readiness
-from bot.scheduler import ScheduleService
+from bot.scheduling.jobs import JobKind
+from bot.scheduling.scheduler import ScheduleService
 from bot.settings import Settings
+from bot.timing.clock import Clock, SystemClock
 from storage import migrations, outbox
 from storage.audit import AuditRepository
 from storage.communities import CommunityRepository
@@ -55,7 +55,7 @@ class Application:
         self.delivery = DeliveryEngine(self)
         self.dispatcher.invocation_observers.append(self.delivery.on_invocation)
         self.schedules.run_observers.append(self.delivery.on_run)
-        #: Prometheus metrics (`/metrics`); features call its hooks (see bot/metrics.py).
+        #: Prometheus metrics (`/metrics`); features call its hooks (see bot/ops/metrics.py).
         self.metrics = Metrics(self)
         self.metrics.attach()
         #: Checks behind `/readyz`; adapters and features add theirs.

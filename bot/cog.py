@@ -19,8 +19,8 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from bot.commands import Action, ActionHandler, Command, Option, Permission
-from bot.jobs import JobKind
+from bot.commands.registry import Action, ActionHandler, Command, Option, Permission
+from bot.scheduling.jobs import JobKind
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -105,7 +105,7 @@ class Cog:
         return found
 
     def jobs(self) -> list[JobKind]:
-        """Kinds of scheduled job this cog can run (see `bot.jobs`). None by default."""
+        """Kinds of scheduled job this cog can run (see `bot.scheduling.jobs`). None by default."""
         return []
 
     async def setup(self) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.timeparse import parse_timezone
+from bot.timing.timeparse import parse_timezone
 from storage.database import DatabaseURLError, to_async_url
 
 

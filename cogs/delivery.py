@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cog import Cog, command
-from bot.commands import Permission
-from bot.context import Context
+from bot.commands.context import Context
+from bot.commands.registry import Permission
 from bot.delivery.status import build_report, to_message
 from storage.outbox import community_filter
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.cog import Cog, command
-from bot.commands import Choice, Command, Option, OptionType, Permission
-from bot.context import AutocompleteContext, Context
-from bot.errors import NotFound
+from bot.commands.context import AutocompleteContext, Context
+from bot.commands.errors import NotFound
+from bot.commands.registry import Choice, Command, Option, OptionType, Permission
 from bot.messages import Field, Message, Section
 
 

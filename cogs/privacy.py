@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from bot.cog import Cog, action, command
-from bot.context import ActionContext, BaseContext, Context
-from bot.errors import PermissionDenied
+from bot.commands.context import ActionContext, BaseContext, Context
+from bot.commands.errors import PermissionDenied
 from bot.messages import Button, ButtonStyle, Field, Message, Tone
 from bot.privacy import PrivacyDeleteError, PrivacySubject
 

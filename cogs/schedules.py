@@ -2,7 +2,7 @@
 
 Everything here is moderator-only (checked by the dispatcher on every call) and every change is
 written to the audit log. The schedules themselves live in the database and are run by the
-schedule service (`app.schedules`, see `bot.scheduler`).
+schedule service (`app.schedules`, see `bot.scheduling.scheduler`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cog import Cog, command
-from bot.commands import Choice, Option, OptionType, Permission
-from bot.context import AutocompleteContext, ChannelRef, Context, RoleRef, UserRef
-from bot.cron import CronError, parse_cron
-from bot.errors import OptionError
+from bot.commands.context import AutocompleteContext, ChannelRef, Context, RoleRef, UserRef
+from bot.commands.errors import OptionError
+from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Message, Section, Tone, text
-from bot.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
-from bot.scheduler import ScheduleView
+from bot.scheduling.scheduler import ScheduleView
+from bot.timing.cron import CronError, parse_cron
+from bot.timing.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
 from storage.audit import AuditEntry
 from storage.communities import ModeratorGrant
 from storage.schedules import Schedule, ScheduleRun

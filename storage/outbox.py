@@ -24,8 +24,8 @@ from storage.database import Database, dialect_insert, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
 if TYPE_CHECKING:  # storage sits below the core: only types cross upwards
-    from bot.jobs import Delivery
     from bot.messages import Message
+    from bot.scheduling.jobs import Delivery
 
 T = TypeVar("T")
 

@@ -1,6 +1,7 @@
 """Schedules and their runs: the source of truth the scheduler's jobs are derived from.
 
-A schedule is a recurrence in LOCAL time (`bot.recurrence` rule text such as `weekly mon 09:00`)
+A schedule is a recurrence in LOCAL time (`bot.timing.recurrence` rule text such as
+`weekly mon 09:00`)
 plus the IANA zone it was set in, the job kind that runs it and that kind's parameters. A
 community schedule has a unique `name` and usually a channel; a PERSONAL schedule (e.g. a DSA
 reminder) has `owner_user_id` set and is unique per (community, kind, owner).

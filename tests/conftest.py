@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.cog import Cog
 from bot.settings import Settings, load_settings
+from bot.timing.clock import ManualClock
 from tests import backends
 
 #: Test folders whose tests run on every backend (SQLite always, PostgreSQL when reachable).

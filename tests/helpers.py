@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.context import ActionInvocation, Actor, Invocation, Place
+from bot.commands.context import ActionInvocation, Actor, Invocation, Place
 from bot.messages import Message
 
 

@@ -22,11 +22,11 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.adapters.console_render import make_console, render
-from bot.context import ActionInvocation, Actor, Invocation, Place
-from bot.errors import UserError
-from bot.jobs import Destination, DestinationKind
+from bot.commands.context import ActionInvocation, Actor, Invocation, Place
+from bot.commands.errors import UserError
+from bot.commands.textsyntax import invocation_target, parse_line
 from bot.messages import Button, Message, Tone
-from bot.textsyntax import invocation_target, parse_line
+from bot.scheduling.jobs import Destination, DestinationKind
 
 if TYPE_CHECKING:
     from bot.app import Application

@@ -34,14 +34,14 @@ from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.limits import PlatformLimits, TokenBucket, global_bucket
 from bot.delivery.sender import PermanentError, RateLimited, Sender, TransientError
 from bot.delivery.timer import Timer
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome, enqueue
 
 if TYPE_CHECKING:
     from bot.app import Application
-    from bot.context import Actor
-    from bot.scheduler import RunResult
+    from bot.commands.context import Actor
+    from bot.scheduling.scheduler import RunResult
     from storage.communities import Community
 
 log = logging.getLogger(__name__)

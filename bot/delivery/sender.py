@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.jobs import Destination
 from bot.messages import Message
+from bot.scheduling.jobs import Destination
 
 
 class DeliveryError(Exception):

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 
-from bot.clock import Clock, ManualClock
+from bot.timing.clock import Clock, ManualClock
 
 
 class Timer:

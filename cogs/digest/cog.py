@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cog import Cog, command
-from bot.commands import Choice, Option, OptionType, Permission
-from bot.context import AutocompleteContext, Context
-from bot.errors import NotFound, OptionError, UsageError
-from bot.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.commands.context import AutocompleteContext, Context
+from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Field, Link, Message, Tone
-from bot.recurrence import zone
 from bot.sanitize import clean_line
-from bot.scheduler import run_key
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.scheduling.scheduler import run_key
+from bot.timing.recurrence import zone
 from cogs.digest.compose import (
     FeaturedProblem,
     FeaturedResource,

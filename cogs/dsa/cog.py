@@ -14,13 +14,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.cog import Cog, action, command
-from bot.commands import Choice, Option, OptionType, Permission
-from bot.context import ActionContext, AutocompleteContext, BaseContext, Context, UserRef
-from bot.errors import NotFound, OptionError
-from bot.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.commands.context import ActionContext, AutocompleteContext, BaseContext, Context, UserRef
+from bot.commands.errors import NotFound, OptionError
+from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Button, ButtonStyle, Field, Message, Section, Tone
-from bot.recurrence import WeeklyAt, parse_rule, zone
-from bot.timeparse import describe_days
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.timing.recurrence import WeeklyAt, parse_rule, zone
+from bot.timing.timeparse import describe_days
 from cogs.dsa.progress import Period, period_days, rank
 from cogs.dsa.rotation import (
     DEFAULT_MIX,

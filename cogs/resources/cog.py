@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.cog import Cog, command
-from bot.commands import Choice, Option, OptionType, Permission
-from bot.context import AutocompleteContext, Context
-from bot.errors import NotFound, OptionError, UsageError
-from bot.jobs import Delivery, Destination, DestinationKind
+from bot.commands.context import AutocompleteContext, Context
+from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Message, Section, Tone
 from bot.sanitize import neutralize_mentions, truncate
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from cogs.resources import render, validate
 from cogs.resources.catalog import Catalog, resource_data
 from cogs.resources.search import SearchFilters, SearchIndex

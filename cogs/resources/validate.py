@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from bot.errors import OptionError
+from bot.commands.errors import OptionError
 from bot.sanitize import clean_line
 from cogs.resources.search import fold
 from content.resources import MAX_AUTHOR, MAX_DESCRIPTION, MAX_TITLE, MAX_TOPICS, check_url

@@ -8,10 +8,10 @@ from datetime import time
 import pytest
 
 from bot.cog import Cog, action, command
-from bot.commands import Choice, Command, Option, OptionType, Permission
-from bot.context import ActionContext, ChannelRef, Context
-from bot.converters import convert_options
-from bot.errors import OptionError, UserError
+from bot.commands.context import ActionContext, ChannelRef, Context
+from bot.commands.converters import convert_options
+from bot.commands.errors import OptionError, UserError
+from bot.commands.registry import Choice, Command, Option, OptionType, Permission
 from bot.messages import Button, Message, Tone
 from tests.conftest import AppFactory
 from tests.helpers import RecordingResponder, actor, click, invocation

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot import event_loop
-from bot.event_loop import EventLoopUnavailable
+from bot.ops import event_loop
+from bot.ops.event_loop import EventLoopUnavailable
 
 
 async def _loop_module() -> str:

@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.http_server import HttpServer
+from bot.ops.http_server import HttpServer
 
 
 async def test_healthz_and_added_routes() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot import loader
 from bot.cog import Cog, command
-from bot.context import Context
+from bot.commands.context import Context
 from cogs.help import HelpCog
 from tests.conftest import AppFactory
 

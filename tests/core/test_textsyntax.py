@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import Command, CommandRegistry, Option, OptionType
-from bot.errors import UsageError
-from bot.textsyntax import invocation_target, parse_line, tokenize
+from bot.commands.errors import UsageError
+from bot.commands.registry import Command, CommandRegistry, Option, OptionType
+from bot.commands.textsyntax import invocation_target, parse_line, tokenize
 
 
 async def _noop(ctx: object, **kw: object) -> None:

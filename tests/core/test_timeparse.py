@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.timeparse import (
+from bot.timing.timeparse import (
     format_days,
     parse_days,
     parse_time,

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.app import Application
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from storage.outbox import enqueue
 
 

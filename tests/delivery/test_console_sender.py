@@ -8,9 +8,9 @@ import io
 from rich.console import Console
 
 from bot.adapters.console import ConsoleAdapter
-from bot.clock import ManualClock
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
 from tests.delivery.fakes import queue
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Application
-from bot.clock import ManualClock
-from bot.context import Actor, Invocation, Place
+from bot.commands.context import Actor, Invocation, Place
 from bot.delivery.sender import PermanentError, RateLimited, TransientError
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from storage.outbox import outbox
 from tests.conftest import AppFactory

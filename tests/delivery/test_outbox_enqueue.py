@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from storage import migrations
 from storage.database import Database
 from storage.outbox import enqueue, outbox, outbox_messages, undeliverable_recipients

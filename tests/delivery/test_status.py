@@ -7,12 +7,12 @@ import asyncio
 import pytest
 
 from bot.app import Application
-from bot.cli import main
-from bot.clock import ManualClock
-from bot.context import Actor, Invocation, Place
+from bot.commands.context import Actor, Invocation, Place
 from bot.delivery.sender import PermanentError
 from bot.delivery.status import run_label
+from bot.ops.cli import main
 from bot.settings import Settings
+from bot.timing.clock import ManualClock
 from cogs.delivery import DeliveryCog
 from tests.conftest import AppFactory
 from tests.delivery.fakes import FakeSender, dm, queue

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from bot.app import Application
-from bot.clock import ManualClock
-from bot.context import ChannelRef
-from bot.jobs import DestinationKind
+from bot.commands.context import ChannelRef
 from bot.messages import Message
-from bot.recurrence import WeeklyAt
+from bot.scheduling.jobs import DestinationKind
+from bot.timing.clock import ManualClock
+from bot.timing.recurrence import WeeklyAt
 from cogs.digest import DigestCog
 from storage.communities import Community
 from tests.conftest import AppFactory

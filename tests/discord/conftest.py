@@ -13,9 +13,9 @@ from discord.http import Route
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.cog import Cog
 from bot.settings import Settings, load_settings
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from tests.discord.demo_cog import DemoCog
 from tests.emulators.discord import DiscordEmulator, Guild

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from bot.cog import Cog, action, command
-from bot.commands import Choice, Option, OptionType, Permission
-from bot.context import ActionContext, AutocompleteContext, ChannelRef, Context, UserRef
+from bot.commands.context import ActionContext, AutocompleteContext, ChannelRef, Context, UserRef
+from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Button, Message
 
 TOPICS = ("mlops", "nlp", "vision", "statistics")

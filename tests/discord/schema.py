@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 from bot.cog import Cog
-from bot.commands import Command, CommandRegistry, Option, OptionType, Permission
+from bot.commands.registry import Command, CommandRegistry, Option, OptionType, Permission
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 CHAT_INPUT = 1

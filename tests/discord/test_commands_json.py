@@ -9,8 +9,8 @@ from discord import app_commands
 
 from bot.adapters.discord.commands import build_tree, commands_hash, python_names, tree_json
 from bot.cog import Cog, command
-from bot.commands import Choice, CommandRegistry, Option, OptionType
-from bot.context import Context
+from bot.commands.context import Context
+from bot.commands.registry import Choice, CommandRegistry, Option, OptionType
 from bot.loader import load_cog_classes
 from cogs.help import HelpCog
 from tests.conftest import AppFactory

@@ -7,10 +7,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from bot.commands import Command, OptionType, Permission
-from bot.converters import convert_value
+from bot.commands.converters import convert_value
+from bot.commands.registry import Command, OptionType, Permission
+from bot.commands.textsyntax import parse_line
 from bot.loader import load_cog_classes
-from bot.textsyntax import parse_line
 from tests.discord.conftest import GUILD, BotFactory
 from tests.discord.schema import CHANNEL, ROLE, USER, expected_option
 from tests.emulators.discord import DiscordEmulator

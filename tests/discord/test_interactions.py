@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 
 from bot.adapters.discord.interactions import option_value
-from bot.commands import OptionType
-from bot.context import ChannelRef, RoleRef, UserRef
+from bot.commands.context import ChannelRef, RoleRef, UserRef
+from bot.commands.registry import OptionType
 
 
 def test_unresolved_references_are_named_by_their_id() -> None:

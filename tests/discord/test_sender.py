@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bot.adapters.discord.sender import DiscordSender, nonce
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.delivery.sender import PermanentError, RateLimited, TransientError
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from storage.outbox import outbox
 from tests.conftest import AppFactory

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import event_loop
 from bot.adapters.discord.sender import DiscordSender
 from bot.app import Application
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.ops import event_loop
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import load_settings
 from storage.outbox import OutboxStore, enqueue
 from tests.emulators.discord import DiscordEmulator

@@ -32,7 +32,7 @@ def run_console(
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.ops.cli",
             "--env-file",
             str(tmp_path / "none.env"),
             "console",
@@ -96,7 +96,7 @@ def test_run_without_credentials_or_terminal_fails_with_guidance(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "run"],
+        [sys.executable, "-m", "bot.ops.cli", "--env-file", str(tmp_path / "none.env"), "run"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -113,7 +113,7 @@ def test_run_without_credentials_or_terminal_fails_with_guidance(tmp_path: Path)
 )
 def test_cli_basics(tmp_path: Path, args: list[str], expected: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot.ops.cli", *args], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and expected in result.stdout
 

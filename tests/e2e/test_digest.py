@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.clock import ManualClock
+from bot.timing.clock import ManualClock
 from cogs.digest import DigestCog
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog

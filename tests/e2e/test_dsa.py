@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.messages import Message
+from bot.timing.clock import ManualClock
 from cogs.dsa.cog import DsaCog
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
@@ -247,7 +247,7 @@ async def test_invalid_input_says_what_is_accepted(
 async def test_reminder_button_pressed_in_a_dm_counts_in_its_community(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    from bot.context import ActionInvocation, Actor, Place
+    from bot.commands.context import ActionInvocation, Actor, Place
     from tests.helpers import RecordingResponder
 
     app = await make_app(COGS)

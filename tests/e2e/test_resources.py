@@ -273,7 +273,7 @@ async def test_changes_stay_in_their_community(make_app: AppFactory) -> None:
     app = await make_app(COGS)
     await ConsoleSession(app, name="mia").say("/resource remove leetcode")
     other = place()
-    from bot.context import Invocation, Place
+    from bot.commands.context import Invocation, Place
     from tests.helpers import RecordingResponder
 
     elsewhere = Place("console", "other", "other", other.channel_id, other.channel_name)

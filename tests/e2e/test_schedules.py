@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Application
-from bot.clock import ManualClock
-from bot.errors import OptionError
+from bot.commands.errors import OptionError
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog, parse_mix
 from storage.audit import audit_log
@@ -225,7 +225,7 @@ async def test_configured_moderators_can_act_and_lose_it_when_removed(
 
 
 async def test_moderator_role_grants_rights_to_its_holders(make_app: AppFactory) -> None:
-    from bot.context import Actor, Invocation, Place
+    from bot.commands.context import Actor, Invocation, Place
     from tests.helpers import RecordingResponder
 
     app = await make_app(COGS)

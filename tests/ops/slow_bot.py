@@ -13,12 +13,12 @@ import sys
 from bot.adapters.console import ConsoleAdapter
 from bot.app import Application
 from bot.cog import Cog, command
-from bot.commands import Option, OptionType
-from bot.context import Context
-from bot.jobs import Delivery, Destination, DestinationKind
-from bot.logs import setup_logging
+from bot.commands.context import Context
+from bot.commands.registry import Option, OptionType
 from bot.messages import Message
-from bot.runner import serve
+from bot.ops.logs import setup_logging
+from bot.ops.runner import serve
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import load_settings
 from cogs.help import HelpCog
 from storage.outbox import enqueue

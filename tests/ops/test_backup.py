@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.cli import main
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.ops.cli import main
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from storage import migrations
 from storage.backup import BackupError, backup_sqlite, integrity_check, sqlite_path
 from storage.database import Database

@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.http_server import HttpServer
+from bot.ops.http_server import HttpServer
 from bot.settings import Settings
 from storage.database import to_async_url
 

@@ -15,13 +15,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Application
 from bot.cog import Cog, command
-from bot.context import Context
+from bot.commands.context import Context
 from bot.delivery.sender import PermanentError
-from bot.http_server import HttpServer
-from bot.jobs import Delivery, Destination, DestinationKind
-from bot.logs import Redactor, log_context, setup_logging, with_log_context
 from bot.messages import Message
-from bot.readiness import Readiness
+from bot.ops.http_server import HttpServer
+from bot.ops.logs import Redactor, log_context, setup_logging, with_log_context
+from bot.ops.readiness import Readiness
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import Settings, load_settings
 from storage.outbox import enqueue
 from tests.conftest import AppFactory
@@ -171,7 +171,7 @@ async def test_each_app_has_its_own_registry(make_app: AppFactory) -> None:
 async def test_readiness_checks_that_raise_or_hang_count_as_failing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.readiness.CHECK_TIMEOUT", 0.05)
+    monkeypatch.setattr("bot.ops.readiness.CHECK_TIMEOUT", 0.05)
     readiness = Readiness()
 
     async def hangs() -> bool:
@@ -236,7 +236,7 @@ async def test_scheduled_runs_log_their_run_key(captured: io.StringIO) -> None:
     out = captured.getvalue().splitlines()
     assert out[0].endswith("producing [run=7@2026-01-05T09:00]")
     assert out[1].endswith("outside")
-    from bot import scheduler
+    from bot.scheduling import scheduler
 
     assert hasattr(scheduler.ScheduleService._run_slot, "__wrapped__")
 

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Application
-from bot.cli import main
 from bot.cog import Cog
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.ops.cli import main
 from bot.privacy import PrivacySubject
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from cogs.help import HelpCog
 from cogs.privacy import CHUNK, MAX_PARTS, PrivacyCog
 from storage.audit import audit_log

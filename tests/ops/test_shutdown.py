@@ -17,8 +17,8 @@ import pytest
 
 from bot.app import Application
 from bot.cog import Cog, command
-from bot.context import Context
-from bot.dispatcher import Outcome
+from bot.commands.context import Context
+from bot.commands.dispatcher import Outcome
 from bot.settings import load_settings
 from storage.backup import integrity_check
 from tests.conftest import AppFactory

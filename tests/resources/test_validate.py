@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.errors import OptionError
+from bot.commands.errors import OptionError
 from cogs.resources import validate
 from cogs.resources.catalog import merge, resource_data, resource_from_data
 from content.resources import shipped_resources

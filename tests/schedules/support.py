@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from bot.app import Application
 from bot.cog import Cog
-from bot.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
 from storage.outbox import outbox, outbox_messages
 from storage.schedules import schedule_runs
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cron import CronError, parse_cron
+from bot.timing.cron import CronError, parse_cron
 
 
 def test_fields_ranges_steps_lists_and_names() -> None:

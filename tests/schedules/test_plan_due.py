@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cron import parse_cron
-from bot.recurrence import CronRule, Rule, WeeklyAt, fires_between, next_fire
-from bot.scheduler import LATE_AFTER, plan_due
+from bot.scheduling.scheduler import LATE_AFTER, plan_due
+from bot.timing.cron import parse_cron
+from bot.timing.recurrence import CronRule, Rule, WeeklyAt, fires_between, next_fire
 
 ZONES = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
 rules = st.one_of(

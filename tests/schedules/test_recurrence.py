@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cron import parse_cron
-from bot.recurrence import (
+from bot.timing.cron import parse_cron
+from bot.timing.recurrence import (
     CronRule,
     Rule,
     WeeklyAt,

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.app import Application
-from bot.clock import ManualClock
-from bot.context import ChannelRef
-from bot.cron import parse_cron
-from bot.errors import NotFound, OptionError, UsageError
-from bot.recurrence import CronRule, WeeklyAt
-from bot.scheduler import run_key
+from bot.commands.context import ChannelRef
+from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.scheduling.scheduler import run_key
+from bot.timing.clock import ManualClock
+from bot.timing.cron import parse_cron
+from bot.timing.recurrence import CronRule, WeeklyAt
 from storage.communities import Community
 from storage.schedules import FAILED, MISSED, RUNNING
 from tests.helpers import actor
@@ -455,9 +455,9 @@ async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
 async def test_recording_the_outcome_is_retried_then_marked_failed(
     make_app, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.scheduler
+    import bot.scheduling.scheduler
 
-    monkeypatch.setattr(bot.scheduler, "RECORD_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(bot.scheduling.scheduler, "RECORD_BACKOFF_SECONDS", 0.0)
     app = await make_app([PostCog])
     real_enqueue = app.schedules.enqueue
     failures = [RuntimeError("locked")]

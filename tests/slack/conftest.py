@@ -16,10 +16,10 @@ import pytest
 
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.cog import Cog
-from bot.http_server import HttpServer
+from bot.ops.http_server import HttpServer
 from bot.settings import Settings, load_settings
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from tests.slack.demo_cog import DemoCog
 from tests.slack.mock_slack import SlackMock

@@ -6,8 +6,8 @@ import asyncio
 from typing import ClassVar
 
 from bot.cog import Cog, action, command
-from bot.commands import Option, OptionType, Permission
-from bot.context import ActionContext, Context
+from bot.commands.context import ActionContext, Context
+from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Button, Message
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.clock import ManualClock
-from bot.jobs import Delivery, Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import Settings
+from bot.timing.clock import ManualClock
 from storage.outbox import outbox
 from tests.delivery.fakes import queue
 from tests.slack.conftest import SlackBot, build_bot

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.commands import Permission
+from bot.commands.registry import Permission
 from bot.loader import load_cog_classes
 from bot.settings import Settings
+from bot.timing.clock import ManualClock
 from tests.slack.conftest import SlackBot, build_bot
 from tests.slack.mock_slack import SlackMock
 from tests.slack.test_http_mode import texts

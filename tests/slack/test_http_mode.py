@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import adapter as slack_adapter
-from bot.clock import ManualClock
 from bot.settings import Settings
+from bot.timing.clock import ManualClock
 from tests.slack.conftest import SlackBot, build_bot, sign
 from tests.slack.demo_cog import DemoCog
 from tests.slack.mock_slack import SlackMock

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from bot.adapters.slack.manifest import BOT_SCOPES, build_manifest
-from bot.cli import main
-from bot.commands import Command as Cmd
-from bot.commands import CommandRegistry, Option, OptionType
+from bot.commands.registry import Command as Cmd
+from bot.commands.registry import CommandRegistry, Option, OptionType
+from bot.ops.cli import main
 from bot.settings import Settings
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.adapters.slack.sender import SlackSender
 from bot.delivery.sender import PermanentError, RateLimited, TransientError
-from bot.jobs import Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Destination, DestinationKind
 from tests.slack.mock_slack import SlackMock
 
 

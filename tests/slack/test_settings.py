@@ -50,7 +50,7 @@ def test_http_mode_needs_the_http_server_and_socket_mode_does_not(settings: Sett
 def test_config_check_describes_the_slack_mode(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.ops.cli import main
 
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")

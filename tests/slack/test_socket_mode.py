@@ -12,8 +12,8 @@ import pytest
 
 from bot.adapters.slack import SlackAdapter
 from bot.app import Application
-from bot.clock import ManualClock
 from bot.settings import Settings, load_settings
+from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from tests.slack.demo_cog import DemoCog
 from tests.slack.mock_slack import SlackMock
@@ -116,7 +116,7 @@ async def test_button_click_over_the_socket(socket_bot: Application, slack_mock:
 
 async def test_http_endpoint_is_not_mounted_in_socket_only_mode(settings: Settings) -> None:
     # A socket-only bot must not expose an unauthenticated events endpoint.
-    from bot.http_server import HttpServer
+    from bot.ops.http_server import HttpServer
 
     s = load_settings(
         None, database_url=settings.database_url, slack_bot_token="x", slack_app_token="y"

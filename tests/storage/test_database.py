@@ -94,7 +94,7 @@ async def test_refused_for_too_long_or_a_wrong_url_fails_with_what_to_check(
 def test_config_check_reports_an_unreachable_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.ops.cli import main
 
     monkeypatch.setenv("DATABASE_URL", f"postgresql://mlebot@127.0.0.1:{_free_port()}/mlebot")
     assert main(["--env-file", "/nonexistent", "config", "check"]) == 2

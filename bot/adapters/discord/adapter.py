@@ -27,10 +27,10 @@ from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.responder import InteractionResponder
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.welcome import setup_guide
-from bot.commands import Choice
-from bot.context import ActionInvocation, Invocation
-from bot.jobs import Delivery, Destination, DestinationKind
+from bot.commands.context import ActionInvocation, Invocation
+from bot.commands.registry import Choice
 from bot.messages import Message, Tone
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 
 if TYPE_CHECKING:
     from bot.app import Application

@@ -26,7 +26,7 @@ import discord
 from discord import AppCommandOptionType, app_commands
 
 from bot.adapters.discord.interactions import namespace_options, option_value
-from bot.commands import Choice, Command, CommandRegistry, Option, OptionType, Permission
+from bot.commands.registry import Choice, Command, CommandRegistry, Option, OptionType, Permission
 
 #: Bumped when the generated commands change shape, so the next start re-syncs.
 GENERATOR_VERSION = 2

@@ -13,8 +13,8 @@ from typing import Any
 
 import discord
 
-from bot.commands import Command, OptionType
-from bot.context import Actor, ChannelRef, Place, RoleRef, UserRef
+from bot.commands.context import Actor, ChannelRef, Place, RoleRef, UserRef
+from bot.commands.registry import Command, OptionType
 
 PLATFORM = "discord"
 

@@ -26,8 +26,8 @@ from bot.adapters.discord.render import render
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.http import HttpClient
 from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
-from bot.jobs import Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Destination, DestinationKind
 
 log = logging.getLogger(__name__)
 

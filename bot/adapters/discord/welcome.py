@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import CommandRegistry, Permission
+from bot.commands.registry import CommandRegistry, Permission
 from bot.messages import Message
 
 #: The first steps a moderator usually takes, shown first when those commands are installed.

@@ -30,10 +30,10 @@ from bot.adapters.slack.manifest import BOT_EVENTS
 from bot.adapters.slack.naming import EVENTS_PATH, command_renamer, rename_commands, slash_commands
 from bot.adapters.slack.responder import SlackResponder, payload
 from bot.adapters.slack.sender import SlackSender
-from bot.context import ActionInvocation, Invocation
-from bot.errors import UserError
+from bot.commands.context import ActionInvocation, Invocation
+from bot.commands.errors import UserError
+from bot.commands.textsyntax import invocation_target, parse_line
 from bot.messages import Message, Tone
-from bot.textsyntax import invocation_target, parse_line
 
 if TYPE_CHECKING:
     from bot.app import Application

@@ -11,7 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Actor, Place
+from bot.commands.context import Actor, Place
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.adapters.slack.naming import EVENTS_PATH, slash_commands
-from bot.commands import CommandRegistry
+from bot.commands.registry import CommandRegistry
 
 #: What the bot token needs: slash commands, posting (also to public channels it has not
 #: joined), opening DMs, and reading users for the admin/owner check.

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from bot.commands import CommandRegistry
+from bot.commands.registry import CommandRegistry
 from bot.messages import Field, Message, Section
 
 MAX_SLASH_NAME = 32

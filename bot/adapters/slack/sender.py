@@ -21,8 +21,8 @@ from bot.adapters.slack.blocks import render
 from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
-from bot.jobs import Destination, DestinationKind
 from bot.messages import Message
+from bot.scheduling.jobs import Destination, DestinationKind
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """When a schedule fires: local wall-clock rules turned into UTC instants with `zoneinfo`.
 
-A rule is either `WeeklyAt` (a set of weekdays and an HH:MM) or a `CronSpec` (see `bot.cron`).
+A rule is either `WeeklyAt` (a set of weekdays and an HH:MM) or a `CronSpec`
+(see `bot.timing.cron`).
 Both name LOCAL times; `next_fire` finds the first instant strictly after a given one at which
 the rule fires in an IANA zone. A Monday 09:00 Europe/London rule fires at 09:00 London time in
 January (09:00 UTC) and in July (08:00 UTC).
@@ -26,8 +27,8 @@ from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.cron import CronSpec, parse_cron
-from bot.timeparse import WEEKDAYS, describe_days, parse_days
+from bot.timing.cron import CronSpec, parse_cron
+from bot.timing.timeparse import WEEKDAYS, describe_days, parse_days
 
 #: Candidates earlier than this before the local "after" time cannot fire after it: no zone
 #: moves its clocks back by more than this in one step.
@@ -76,7 +77,7 @@ class WeeklyAt:
 
 @dataclass(frozen=True, slots=True)
 class CronRule:
-    """A five-field cron expression (see `bot.cron`)."""
+    """A five-field cron expression (see `bot.timing.cron`)."""
 
     spec: CronSpec
 

@@ -20,13 +20,13 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from bot import __version__
-from bot.dispatcher import Outcome
+from bot.commands.dispatcher import Outcome
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.app import Application
-    from bot.scheduler import RunResult
+    from bot.scheduling.scheduler import RunResult
 
 log = logging.getLogger(__name__)
 

@@ -35,11 +35,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.context import Actor, ChannelRef
-from bot.errors import NotFound, OptionError, UsageError
-from bot.jobs import Delivery, RunContext
-from bot.logs import with_log_context
-from bot.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
+from bot.commands.context import Actor, ChannelRef
+from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.ops.logs import with_log_context
+from bot.scheduling.jobs import Delivery, RunContext
+from bot.timing.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
 from storage.schedules import (
     DONE,
     FAILED,

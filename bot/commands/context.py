@@ -15,7 +15,7 @@ from bot.messages import Message, text
 
 if TYPE_CHECKING:
     from bot.app import Application
-    from bot.commands import Command
+    from bot.commands.registry import Command
     from storage.communities import Community
 
 

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import Choice, Permission
-from bot.context import (
+from bot.commands.context import (
     ActionContext,
     ActionInvocation,
     Actor,
@@ -25,10 +24,11 @@ from bot.context import (
     Place,
     Responder,
 )
-from bot.converters import convert_options
-from bot.errors import PermissionDenied, UsageError, UserError
-from bot.logs import log_context, new_request_id
+from bot.commands.converters import convert_options
+from bot.commands.errors import PermissionDenied, UsageError, UserError
+from bot.commands.registry import Choice, Permission
 from bot.messages import Message, Tone
+from bot.ops.logs import log_context, new_request_id
 
 if TYPE_CHECKING:
     from bot.app import Application

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.context import ActionContext, AutocompleteContext
+    from bot.commands.context import ActionContext, AutocompleteContext
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import Command, CommandRegistry, Option
-from bot.errors import UsageError
+from bot.commands.errors import UsageError
+from bot.commands.registry import Command, CommandRegistry, Option
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "„": "“", "«": "»"}
 MAX_LINE_LENGTH = 4000

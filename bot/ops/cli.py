@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__, event_loop
-from bot.logs import setup_logging
+from bot import __version__
+from bot.ops import event_loop
+from bot.ops.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
 from storage.database import Database, DatabaseUnreachable
@@ -123,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_CREDENTIALS, file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(settings.log_level, settings.log_format, secret_values=settings.secret_values())
-    from bot.runner import run_platforms
+    from bot.ops.runner import run_platforms
 
     return event_loop.run(run_platforms(settings), settings.event_loop)
 
@@ -136,7 +137,7 @@ def _run_console(settings: Settings, name: str, moderator: bool) -> int:
     # The console's stdout is the conversation; logs go to stderr and only warnings by default.
     level = settings.log_level if settings.log_level in ("DEBUG",) else "WARNING"
     setup_logging(level, "text", secret_values=settings.secret_values())
-    from bot.runner import run_console
+    from bot.ops.runner import run_console
 
     return event_loop.run(
         run_console(settings, actor_name=name, moderator=moderator), settings.event_loop

@@ -8,7 +8,7 @@ import signal
 
 from bot.adapters.console import ConsoleAdapter
 from bot.app import Application
-from bot.http_server import HttpServer
+from bot.ops.http_server import HttpServer
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

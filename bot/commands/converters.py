@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.commands import Command, Option, OptionType
-from bot.context import ChannelRef, RoleRef, UserRef
-from bot.errors import OptionError, UsageError
-from bot.timeparse import DAYS_FORMS, parse_days, parse_time, parse_timezone, parse_weekday
+from bot.commands.context import ChannelRef, RoleRef, UserRef
+from bot.commands.errors import OptionError, UsageError
+from bot.commands.registry import Command, Option, OptionType
+from bot.timing.timeparse import DAYS_FORMS, parse_days, parse_time, parse_timezone, parse_weekday
 
 MAX_URL_LENGTH = 2048
 _TRUE = {"true", "yes", "y", "on", "1"}

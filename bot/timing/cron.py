@@ -9,7 +9,7 @@
 - the macros `@hourly`, `@daily`, `@weekly` (Sunday), `@monthly`, `@yearly`/`@annually` work.
 
 Quartz extras (`?`, `L`, `W`, `#`) and a seconds field are refused with a message saying so.
-Times are local wall-clock times; `bot.recurrence` turns them into instants in a zone.
+Times are local wall-clock times; `bot.timing.recurrence` turns them into instants in a zone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from bot.timeparse import WEEKDAYS, describe_days
+from bot.timing.timeparse import WEEKDAYS, describe_days
 
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 CRON_FORM = "five fields: minute hour day-of-month month day-of-week, such as `0 9 * * mon`"

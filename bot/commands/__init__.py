@@ -1,0 +1,1 @@
+"""The command core: declarations, the registry, option parsing and conversion, the dispatcher."""

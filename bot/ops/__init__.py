@@ -1,0 +1,1 @@
+"""Operating the process: the CLI, the runner, the HTTP server, logs, metrics and readiness."""

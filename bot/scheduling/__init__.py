@@ -1,0 +1,1 @@
+"""Scheduling: stored schedules, the job kinds cogs declare, and running their slots."""
