@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     )
     http_enabled: bool = Field(
         default=True, description="Serve /healthz etc. while running on platforms"
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="Public address of the HTTP server, for links to web archive pages",
     )
     schedule_grace_hours: float = Field(
         default=6.0,
@@ -185,6 +190,19 @@ class Settings(BaseSettings):
     def _discord_api(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL, e.g. https://bot.example.org")
+        if parts.query or parts.fragment or "@" in parts.netloc:
+            raise ValueError("must be a plain base address, without user, query or fragment")
         return value.rstrip("/")
 
     @field_validator("discord_gateway_url")

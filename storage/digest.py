@@ -451,14 +451,17 @@ class DigestRepository:
             ).first()
         return None if row is None else _issue(row)
 
-    async def archive(self, community_id: int, *, limit: int = 20) -> tuple[list[StoredIssue], int]:
-        """The latest `limit` issues, newest first, and how many there are in all."""
+    async def archive(
+        self, community_id: int, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[StoredIssue], int]:
+        """`limit` issues, newest first, skipping the `offset` newest; and how many in all."""
         async with self.db.transaction() as conn:
             rows = await conn.execute(
                 sa.select(digest_issues)
                 .where(digest_issues.c.community_id == community_id)
                 .order_by(digest_issues.c.number.desc())
                 .limit(limit)
+                .offset(offset)
             )
             issues = [_issue(r) for r in rows]
             total = (

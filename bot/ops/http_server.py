@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.web.http import WebHandler, WebRequest, not_modified
+
 log = logging.getLogger(__name__)
 
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -29,6 +31,28 @@ class HttpServer:
         if self._runner is not None:
             raise RuntimeError("routes must be added before the HTTP server starts")
         self.web_app.router.add_route(method, path, handler)
+
+    def add_page(self, path: str, handler: WebHandler) -> None:
+        """Serve a public GET (and HEAD) route built from a neutral `WebHandler`.
+
+        The server answers conditional requests with 304 from the response's validators.
+        """
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            req = WebRequest(
+                path_params=dict(request.match_info), query=dict(request.query), headers=headers
+            )
+            response = await handler(req)
+            if not_modified(headers, response):
+                out = web.Response(status=304, headers=response.headers())
+                del out.headers["Content-Type"]
+                return out
+            return web.Response(
+                status=response.status, body=response.body, headers=response.headers()
+            )
+
+        self.add_route("GET", path, serve)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False)

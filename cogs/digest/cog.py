@@ -32,6 +32,8 @@ from cogs.digest.compose import (
     plan_issue,
 )
 from cogs.digest.render import Audience, footer_for, render_issue
+from cogs.digest.web import DigestWebPages, archive_path, issue_path, public_url
+from cogs.digest.web_commands import DigestWebCommands
 from cogs.dsa.progress import weekly_figures
 from content.problems import Problem, problem_set
 from content.resources import Resource, shipped_resources
@@ -46,6 +48,7 @@ from storage.digest import (
     Subscription,
     digest_subscriptions,
 )
+from storage.digest_web import DigestWebRepository
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -81,7 +84,7 @@ async def _topic_choices(ctx: AutocompleteContext, typed: str) -> Sequence[Choic
     return [Choice(name=n, value=t) for t, n in found[:25]]
 
 
-class DigestCog(Cog):
+class DigestCog(DigestWebCommands, Cog):
     name = "digest"
     description = "The weekly tips digest, subscriptions, and tips on demand."
     groups = {
@@ -98,8 +101,20 @@ class DigestCog(Cog):
         # Problem of the week: free problems only, so every member can open it.
         self.problems: dict[str, Problem] = {p.id: p for p in problem_set() if not p.premium}
         self.random = random.Random()
+        self.archives = DigestWebRepository(self.app.db)
+        self.web_pages = DigestWebPages(
+            issues=self.repo,
+            archives=self.archives,
+            communities=self.app.communities,
+            library=self.library,
+            resources=self.resources,
+            problems=self.problems,
+            public_base_url=self.app.settings.public_base_url,
+        )
 
     async def setup(self) -> None:
+        if self.app.http is not None:
+            self.web_pages.mount(self.app.http)
         self.app.privacy.register_table(
             "digest_subscriptions",
             "Your digest subscription: how it reaches you and since when",
@@ -134,12 +149,18 @@ class DigestCog(Cog):
         subscribers = await self.repo.subscribers(community.id)
         recipients = sum(1 for s in subscribers if s.delivery == "dm")
         mentions = tuple(s.display_name for s in subscribers if s.delivery != "dm")
+        web_slug = await self._web_slug(community.id)
 
         def compose(state: DigestState) -> NewIssue:
             content = replace(
                 self.content(community, state, when=when, figures=figures), mentions=mentions
             )
-            message = render_issue(content, Audience.CHANNEL)
+            web_url = (
+                public_url(self.app.settings.public_base_url, issue_path(web_slug, content.number))
+                if web_slug
+                else None
+            )
+            message = render_issue(content, Audience.CHANNEL, web_url=web_url)
             return NewIssue(
                 issue_date=content.date,
                 tip_ids=(content.headline.id, *(t.id for t in content.shorts)),
@@ -158,6 +179,11 @@ class DigestCog(Cog):
             now=self.app.clock.now(),
         )
         return issue
+
+    async def _web_slug(self, community_id: int) -> str | None:
+        """The community's web archive name when it is on, else None."""
+        archive = await self.archives.get(community_id)
+        return archive.slug if archive is not None and archive.enabled else None
 
     async def deliveries(
         self,
@@ -435,17 +461,36 @@ class DigestCog(Cog):
         if not issues:
             await ctx.reply("No digest issue has been published here yet.")
             return
+        base = self.app.settings.public_base_url
+        web_slug = await self._web_slug(ctx.community.id)
         lines = []
         for issue in issues:
             tip = self.library.get(issue.headline_tip)
             headline = tip.title if tip else issue.headline_tip
-            lines.append(f"- **#{issue.number}** · {issue.issue_date:%d %b %Y} · {headline}")
+            when = f"{issue.issue_date:%d %b %Y} · {headline}"
+            url = public_url(base, issue_path(web_slug, issue.number)) if web_slug else None
+            if url:
+                lines.append(f"- [#{issue.number} · {when}]({url})")
+            else:
+                lines.append(f"- **#{issue.number}** · {when}")
         more = f" (latest {len(issues)} of {total})" if total > len(issues) else ""
+        index = public_url(base, archive_path(web_slug)) if web_slug else None
+        links: tuple[Link, ...] = ()
+        footer = "Read one: /digest archive <number>"
+        if index:
+            links = (Link("All issues on the web, with an Atom feed", index),)
+        elif web_slug and ctx.is_moderator:
+            footer += (
+                f" · The web archive is on at {archive_path(web_slug)}; set PUBLIC_BASE_URL "
+                "to link to it."
+            )
         await ctx.reply(
             Message(
                 title=f"{ctx.community.name} digest archive{more}",
+                url=index,
                 body="\n".join(lines),
-                footer="Read one: /digest archive <number>",
+                links=links,
+                footer=footer,
             )
         )
 

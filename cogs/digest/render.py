@@ -41,8 +41,14 @@ def issue_title(content: IssueContent) -> str:
     )
 
 
-def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -> Message:
-    """The issue as posted to the channel (`CHANNEL`) or sent to a subscriber (`DM`)."""
+def render_issue(
+    content: IssueContent, audience: Audience = Audience.CHANNEL, *, web_url: str | None = None
+) -> Message:
+    """The issue as posted to the channel (`CHANNEL`) or sent to a subscriber (`DM`).
+
+    `web_url` is the issue's page in the public web archive, when the community has one: the
+    title links to it and a last link says so.
+    """
     parts: list[str] = []
     if content.note:
         parts.append(f"**From the moderators:** {truncate(content.note, MAX_NOTE)}")
@@ -67,9 +73,12 @@ def render_issue(content: IssueContent, audience: Audience = Audience.CHANNEL) -
     if content.mentions:
         fields += (Field("For our subscribers", _names(content.mentions), inline=False),)
     links = tuple(Link(r.title, r.url) for r in content.tip_resources[:3])
+    if web_url:
+        links += (Link("Read this issue on the web", web_url),)
     footer = footer_for(audience, content.community_name)
     return Message(
         title=issue_title(content),
+        url=web_url,
         body=body,
         sections=tuple(sections),
         fields=fields,
