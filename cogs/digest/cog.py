@@ -178,6 +178,7 @@ class DigestCog(DigestWebCommands, Cog):
             recipients=recipients,
             now=self.app.clock.now(),
         )
+        self.web_pages.forget()
         return issue
 
     async def _web_slug(self, community_id: int) -> str | None:

@@ -9,14 +9,17 @@ Served from the bot's HTTP server for communities that turned it on (`/digest we
 - `/digest/<slug>/feed.xml` — an Atom 1.0 feed of the latest issues.
 
 Pages are rendered from the stored issue (its tip, resource and problem ids, note and figures)
-and cached in memory; every request checks the archive's stamp (issue count and newest issue)
-with one indexed query, so a new issue, a removed one or `/digest web off` is seen at once, by
-every process. Responses carry ETag and Last-Modified for conditional requests.
+and cached in memory under the archive's stamp (issue count and newest issue). The stamp and the
+slug's owner are read from the database at most every `RECHECK_SECONDS` per slug, so a flood of
+requests (or of unknown slugs) costs no database work; this process forgets them at once when it
+publishes an issue or a moderator turns the archive on or off, other processes within
+`RECHECK_SECONDS`. Responses carry ETag and Last-Modified for conditional requests.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -44,6 +47,8 @@ PAGE_SIZE = 20
 FEED_SIZE = 20
 #: Rendered pages kept in memory (each a few KB; an archive of 500 issues fits several times).
 CACHE_ENTRIES = 2_048
+#: How long a slug's owner and stamp are trusted before the database is asked again.
+RECHECK_SECONDS = 2.0
 #: A slug: lower-case letters, digits and inner hyphens, 2-40 characters.
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$")
 _ATOM_NS = uuid.UUID("5b0f6f0e-3f57-4c4e-9d5e-0c1a7d1e6a21")
@@ -99,6 +104,9 @@ def numeric_figures(message: Mapping[str, object]) -> list[tuple[str, str]]:
     return out
 
 
+_Found = tuple[WebArchive, Community, ArchiveStamp]
+
+
 @dataclass(frozen=True, slots=True)
 class _Cached:
     stamp: tuple[object, ...]
@@ -127,6 +135,11 @@ class DigestWebPages:
         self.problems = problems
         self.base = public_base_url.rstrip("/") if public_base_url else None
         self._cache: OrderedDict[tuple[object, ...], _Cached] = OrderedDict()
+        self._lookups: dict[str, tuple[float, _Found | None]] = {}
+
+    def forget(self) -> None:
+        """Ask the database again on the next request (an issue was added, or web on/off)."""
+        self._lookups.clear()
 
     def mount(self, http: HttpServer) -> None:
         http.add_page("/digest/{slug}", self.archive_page)
@@ -191,12 +204,21 @@ class DigestWebPages:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    async def _archive(
-        self, request: WebRequest
-    ) -> tuple[WebArchive, Community, ArchiveStamp] | None:
+    async def _archive(self, request: WebRequest) -> _Found | None:
         slug = request.path_params.get("slug", "")
         if not SLUG.match(slug):
             return None
+        now = time.monotonic()
+        known = self._lookups.get(slug)
+        if known is not None and known[0] > now:
+            return known[1]
+        found = await self._look_up(slug)
+        if len(self._lookups) > CACHE_ENTRIES:
+            self._lookups.clear()
+        self._lookups[slug] = (now + RECHECK_SECONDS, found)
+        return found
+
+    async def _look_up(self, slug: str) -> _Found | None:
         archive = await self.archives.by_slug(slug)
         if archive is None:
             return None

@@ -12,7 +12,7 @@ from bot.commands.context import Context
 from bot.commands.errors import OptionError, UserError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Message, Tone
-from cogs.digest.web import archive_path, feed_path, public_url, slug_problem
+from cogs.digest.web import DigestWebPages, archive_path, feed_path, public_url, slug_problem
 from storage.digest_web import DigestWebRepository, SlugTaken
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ class DigestWebCommands:
 
     app: Application
     archives: DigestWebRepository
+    web_pages: DigestWebPages
 
     @command(
         "digest web on",
@@ -57,6 +58,7 @@ class DigestWebCommands:
                 f"The web name `{slug}` is taken by another community.",
                 hint="Pick another one, e.g. with your community's name in it.",
             ) from None
+        self.web_pages.forget()
         await self.app.audit.record(
             community_id=ctx.community.id,
             actor_id=ctx.actor.user_id,
@@ -87,6 +89,7 @@ class DigestWebCommands:
         if before is None:
             await ctx.reply("The digest archive is not on the web; nothing to stop.")
             return
+        self.web_pages.forget()
         await self.app.audit.record(
             community_id=ctx.community.id,
             actor_id=ctx.actor.user_id,

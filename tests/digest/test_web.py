@@ -294,3 +294,21 @@ async def test_public_base_url_is_validated(settings: Settings) -> None:
     for bad in ("ftp://x.org", "x.org", "https://u:p@x.org", "https://x.org/?a=1"):
         with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
             load_settings(None, public_base_url=bad)
+
+
+async def test_another_process_turning_it_off_is_seen_after_the_recheck(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cogs.digest import web
+
+    s = await site()
+    await s.publish()
+    await s.run("digest web on", slug="ml-learners")
+    assert (await s.get("/digest/ml-learners/1"))[0] == 200
+    # Another process (a second bot, the CLI) switches it off: no local `forget()` here.
+    community = await s.community()
+    await s.cog.archives.disable(community.id, by="other", now=s.app.clock.now())
+    assert (await s.get("/digest/ml-learners/1"))[0] == 200  # trusted for RECHECK_SECONDS
+    monkeypatch.setattr(web, "RECHECK_SECONDS", 0.0)
+    s.cog.web_pages._lookups.clear()  # as if the interval had passed
+    assert (await s.get("/digest/ml-learners/1"))[0] == 404
