@@ -53,6 +53,7 @@ class HttpServer:
             )
 
         self.add_route("GET", path, serve)
+        self.add_route("HEAD", path, serve)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False)

@@ -98,6 +98,8 @@ async def test_only_enabled_communities_are_served(site: SiteFactory) -> None:
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert html.index("Issue #2") < html.index("Issue #1")  # newest first
     assert (await s.get("/digest/ml-learners"))[0] == 200
+    async with s.session.head(s.http.url + "/digest/ml-learners/1") as head:
+        assert head.status == 200 and head.headers["ETag"] and not await head.read()
     assert (await s.get("/digest/ml-learners/1"))[0] == 200
     for missing in (
         "/digest/ml-learners/3",
