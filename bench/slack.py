@@ -28,12 +28,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.sender import SlackSender
-from bot.app import Application
 from bot.messages import Button, Field, Message, Section
-from bot.ops.http_server import HttpServer
+from bot.ops.compose import build_application
 from bot.ops.logs import setup_logging
 from bot.scheduling.jobs import Destination, DestinationKind
 from bot.settings import load_settings
@@ -58,12 +56,10 @@ async def ack_latency(mock: SlackMock, commands: int, concurrency: int) -> list[
             slack_signing_secret=SECRET,
             slack_api_url=mock.api_url,
         )
-        app = Application(settings)
-        app.http = HttpServer("127.0.0.1", 0)
-        adapter = SlackAdapter(app)
-        app.add_adapter(adapter)
+        app = await build_application(settings.model_copy(update={"http_port": 0}))
+        (adapter,) = app.adapters
+        assert app.http is not None
         app.dispatcher.outcome_observers.append(lambda o: dispatch_ms.append(o.seconds * 1000))
-        await app.start()
         await app.http.start()
         await adapter.start()
         url = app.http.url + "/slack/events"

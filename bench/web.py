@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 
 from bot.app import Application
+from bot.ops.compose import build_application
 from bot.ops.http_server import HttpServer
 from bot.settings import load_settings
 from bot.timing.clock import ManualClock
@@ -41,9 +42,13 @@ SLUG = "bench"
 async def _setup(issues: int, database_url: str) -> tuple[Application, HttpServer, float]:
     settings = load_settings(None, database_url=database_url, cogs=[])
     clock = ManualClock(datetime(2017, 1, 2, 9, 0, tzinfo=UTC))
-    app = Application(settings, clock=clock, cog_classes=[DigestCog])
-    app.http = HttpServer("127.0.0.1", 0)
-    await app.start()
+    app = await build_application(
+        settings.model_copy(update={"http_port": 0}),
+        clock=clock,
+        cog_classes=[DigestCog],
+        http=True,
+    )
+    assert app.http is not None
     cog = app.cogs["digest"]
     assert isinstance(cog, DigestCog)
     community = await app.communities.ensure(

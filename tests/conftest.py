@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import Application
 from bot.cog import Cog
+from bot.ops.compose import build_application
 from bot.settings import Settings, load_settings
 from bot.timing.clock import ManualClock
 from tests import backends
@@ -106,8 +107,7 @@ async def make_app(settings: Settings, clock: ManualClock) -> AsyncIterator[AppF
 
     async def build(cogs: Sequence[type[Cog]], **overrides: object) -> Application:
         s = settings.model_copy(update=overrides) if overrides else settings
-        app = Application(s, clock=clock, cog_classes=list(cogs))
-        await app.start()
+        app = await build_application(s, clock=clock, cog_classes=list(cogs))
         apps.append(app)
         return app
 

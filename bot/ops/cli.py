@@ -207,7 +207,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> int:
-    from bot.app import Application
+    from bot.ops.compose import build_application
     from bot.privacy import PrivacySubject
     from cogs.privacy import export_document
 
@@ -216,9 +216,9 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
     subject = PrivacySubject(args.platform, args.user_id)
 
     async def go() -> str:
-        app = Application(settings)
+        # Cogs register their data; nothing is scheduled or sent, no platform is joined.
+        app = await build_application(settings, platforms=False, services=False)
         try:
-            await app.start(services=False)  # cogs register their data; nothing is sent
             return export_document(subject, await app.privacy.export(subject))
         finally:
             await app.stop()

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import signal
 
-from bot.adapters.console import ConsoleAdapter
 from bot.app import Application
-from bot.ops.http_server import HttpServer
+from bot.ops.cli import EXIT_CONFIG
+from bot.ops.compose import ConsoleOptions, PlatformConfigError, build_application
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,34 +38,19 @@ async def serve(app: Application) -> None:
 
 async def run_console(settings: Settings, *, actor_name: str, moderator: bool) -> int:
     """Run the console adapter until input ends; 0 unless the bot itself failed."""
-    app = Application(settings)
-    adapter = ConsoleAdapter(app, actor_name=actor_name, moderator=moderator)
-    app.add_adapter(adapter)
+    app = await build_application(
+        settings, console=ConsoleOptions(actor_name=actor_name, moderator=moderator)
+    )
     await serve(app)
-    return 1 if adapter.failed else 0
+    return 1 if any(getattr(a, "failed", False) for a in app.adapters) else 0
 
 
 async def run_platforms(settings: Settings) -> int:
     """Run every platform whose credentials are set."""
-    app = Application(settings)
-    if settings.http_enabled:
-        app.http = HttpServer(settings.http_host, settings.http_port)
-    for platform in settings.platforms():
-        if platform == "slack":
-            from bot.adapters.slack import SlackAdapter, SlackConfigError
-
-            try:
-                app.add_adapter(SlackAdapter(app))
-            except SlackConfigError as exc:
-                log.error("cannot start Slack: %s", exc)
-                return 1
-            continue
-        if platform == "discord":
-            from bot.adapters.discord import DiscordAdapter
-
-            app.add_adapter(DiscordAdapter(app))
-            continue
-        log.error("the %s adapter is not available in this build", platform)
-        return 1
+    try:
+        app = await build_application(settings)
+    except PlatformConfigError as exc:
+        log.error("cannot start %s", exc)
+        return EXIT_CONFIG
     await serve(app)
     return 0

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.app import Application
+from bot.ops.compose import build_application
 from bot.ops.http_server import HttpServer
 from bot.settings import Settings
 from bot.timing.clock import ManualClock
@@ -68,10 +69,9 @@ async def site(settings: Settings, clock: ManualClock) -> AsyncIterator[SiteFact
     built: list[Site] = []
 
     async def build(**overrides: Any) -> Site:
-        s = settings.model_copy(update=overrides) if overrides else settings
-        app = Application(s, clock=clock, cog_classes=[DigestCog])
-        app.http = HttpServer("127.0.0.1", 0)
-        await app.start()
+        s = settings.model_copy(update={"http_port": 0, **overrides})
+        app = await build_application(s, clock=clock, cog_classes=[DigestCog], http=True)
+        assert app.http is not None
         await app.http.start()
         item = Site(app, app.http, aiohttp.ClientSession())
         built.append(item)

@@ -14,6 +14,7 @@ from discord.http import Route
 from bot.adapters.discord import DiscordAdapter
 from bot.app import Application
 from bot.cog import Cog
+from bot.ops.compose import Tuning, build_application
 from bot.settings import Settings, load_settings
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
@@ -68,11 +69,19 @@ async def start_bot(
             discord_gateway_url=emulator.gateway_url,
             **overrides,
         )
-        app = Application(s, clock=clock, cog_classes=list(cogs))
-        await app.start()
-        adapter = DiscordAdapter(app, ack_window=ack_window, guild_ready_timeout=0.1)
-        app.add_adapter(adapter)
+        app = await build_application(
+            s,
+            clock=clock,
+            cog_classes=list(cogs),
+            http=False,
+            tuning=Tuning(
+                discord_ack_window=ack_window,
+                discord_client_options=(("guild_ready_timeout", 0.1),),
+            ),
+        )
         apps.append(app)
+        (adapter,) = app.adapters
+        assert isinstance(adapter, DiscordAdapter)
         await adapter.start()
         return app, adapter
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.adapters.console import ConsoleAdapter
-from bot.app import Application
 from bot.cog import Cog, command
 from bot.commands.context import Context
 from bot.commands.registry import Option, OptionType
 from bot.messages import Message
+from bot.ops.compose import ConsoleOptions, build_application
 from bot.ops.logs import setup_logging
 from bot.ops.runner import serve
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
@@ -50,12 +49,13 @@ class SlowCog(Cog):
 async def main() -> int:
     settings = load_settings(None)
     setup_logging("INFO", "json", stream=sys.stderr)
-    app = Application(settings, cog_classes=[HelpCog, SlowCog])
-    adapter = ConsoleAdapter(app, actor_name="ana")
-    app.add_adapter(adapter)
+    app = await build_application(
+        settings, cog_classes=[HelpCog, SlowCog], console=ConsoleOptions(actor_name="ana")
+    )
+    (adapter,) = app.adapters
     await serve(app)
     print("bot exited cleanly", flush=True)
-    return 1 if adapter.failed else 0
+    return 1 if getattr(adapter, "failed", False) else 0
 
 
 if __name__ == "__main__":

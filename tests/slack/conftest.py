@@ -17,7 +17,7 @@ import pytest
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter
 from bot.app import Application
 from bot.cog import Cog
-from bot.ops.http_server import HttpServer
+from bot.ops.compose import Tuning, build_application
 from bot.settings import Settings, load_settings
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
@@ -134,16 +134,16 @@ async def build_bot(
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
         slack_api_url=mock.api_url,
+        http_port=0,
         **overrides,
     )
-    app = Application(s, clock=clock, cog_classes=list(cogs))
-    app.http = HttpServer("127.0.0.1", 0)
-    adapter = SlackAdapter(app)
-    # Wide (Slack allows 3 s) so a loaded CI machine does not turn immediate replies into
-    # response_url follow-ups; the slow-handler test sets the real window itself.
-    adapter.ack_window = 2.5
-    app.add_adapter(adapter)
-    await app.start()
+    # Wide ack window (Slack allows 3 s) so a loaded CI machine does not turn immediate replies
+    # into response_url follow-ups; the slow-handler test sets the real window itself.
+    app = await build_application(
+        s, clock=clock, cog_classes=list(cogs), tuning=Tuning(slack_ack_window=2.5)
+    )
+    (adapter,) = app.adapters
+    assert isinstance(adapter, SlackAdapter) and app.http is not None
     await app.http.start()
     await adapter.start()
     return SlackBot(app, adapter, mock, aiohttp.ClientSession())

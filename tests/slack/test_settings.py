@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.slack import SlackAdapter, SlackConfigError
-from bot.app import Application
+from bot.adapters.slack import SlackAdapter
+from bot.ops.compose import PlatformConfigError, build_application
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -36,15 +36,22 @@ def test_bad_slack_settings_name_the_variable(
         load_settings(None, **override)
 
 
-def test_http_mode_needs_the_http_server_and_socket_mode_does_not(settings: Settings) -> None:
-    def app(**values: str) -> Application:
-        s = load_settings(None, slack_bot_token="xoxb-1", **values)
-        return Application(s.model_copy(update={"database_url": settings.database_url}))
+async def test_http_mode_needs_the_http_server_and_socket_mode_does_not(
+    settings: Settings,
+) -> None:
+    def settings_with(**values: str | bool) -> Settings:
+        s = load_settings(None, slack_bot_token="xoxb-1", http_enabled=False, **values)
+        return s.model_copy(update={"database_url": settings.database_url})
 
-    with pytest.raises(SlackConfigError, match="HTTP_ENABLED"):
-        SlackAdapter(app(slack_signing_secret="s"))
-    adapter = SlackAdapter(app(slack_app_token="xapp-1"))
-    assert adapter.socket_mode and not adapter.http_mode
+    with pytest.raises(PlatformConfigError, match=r"Slack: .*HTTP_ENABLED"):
+        await build_application(settings_with(slack_signing_secret="s"), cog_classes=[])
+    app = await build_application(settings_with(slack_app_token="xapp-1"), cog_classes=[])
+    try:
+        (adapter,) = app.adapters
+        assert isinstance(adapter, SlackAdapter)
+        assert adapter.socket_mode and not adapter.http_mode
+    finally:
+        await app.stop()
 
 
 def test_config_check_describes_the_slack_mode(
@@ -62,11 +69,12 @@ def test_config_check_describes_the_slack_mode(
     assert "xoxb-1" not in out and "xapp-1" not in out
 
 
-def test_no_spurious_bolt_warning_when_the_token_comes_from_the_environment(
+async def test_no_spurious_bolt_warning_when_the_token_comes_from_the_environment(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
     s = load_settings(None, slack_app_token="xapp-1", database_url=settings.database_url)
     with caplog.at_level("WARNING"):
-        SlackAdapter(Application(s))
+        app = await build_application(s, cog_classes=[], http=False)
+    await app.stop()
     assert not [r for r in caplog.records if "token" in r.getMessage()]

@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.adapters.slack import SlackAdapter
 from bot.app import Application
+from bot.ops.compose import Tuning, build_application
 from bot.settings import Settings, load_settings
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
@@ -31,13 +31,16 @@ async def socket_bot(
         slack_app_token="xapp-test",
         slack_api_url=slack_mock.api_url,
     )
-    app = Application(s, clock=clock, cog_classes=[HelpCog, DemoCog])
-    adapter = SlackAdapter(app)
-    # Wide (Slack allows 3 s) so a loaded CI machine does not turn immediate replies into
-    # response_url follow-ups; the slow-handler test sets the real window itself.
-    adapter.ack_window = 2.5
-    app.add_adapter(adapter)
-    await app.start()
+    # Wide ack window (Slack allows 3 s) so a loaded CI machine does not turn immediate replies
+    # into response_url follow-ups.
+    app = await build_application(
+        s,
+        clock=clock,
+        cog_classes=[HelpCog, DemoCog],
+        http=False,
+        tuning=Tuning(slack_ack_window=2.5),
+    )
+    (adapter,) = app.adapters
     await adapter.start()
     yield app
     await app.stop()
@@ -116,14 +119,16 @@ async def test_button_click_over_the_socket(socket_bot: Application, slack_mock:
 
 async def test_http_endpoint_is_not_mounted_in_socket_only_mode(settings: Settings) -> None:
     # A socket-only bot must not expose an unauthenticated events endpoint.
-    from bot.ops.http_server import HttpServer
 
     s = load_settings(
-        None, database_url=settings.database_url, slack_bot_token="x", slack_app_token="y"
+        None,
+        database_url=settings.database_url,
+        slack_bot_token="x",
+        slack_app_token="y",
+        http_port=0,
     )
-    app = Application(s)
-    app.http = HttpServer("127.0.0.1", 0)
-    SlackAdapter(app)
+    app = await build_application(s, cog_classes=[])
+    assert app.http is not None
     await app.http.start()
     try:
         async with (
@@ -132,5 +137,5 @@ async def test_http_endpoint_is_not_mounted_in_socket_only_mode(settings: Settin
         ):
             assert resp.status in (404, 405)
     finally:
-        await app.http.stop()
+        await app.stop()
         await app.db.close()
