@@ -36,6 +36,8 @@ class SlackMock:
     team_id: str = "T0001"
     bot_user_id: str = "UBOT"
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Users a DM cannot be opened with (deactivated accounts): conversations.open refuses them.
+    disabled_users: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     responses: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -172,6 +174,9 @@ class SlackMock:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": params["user"], **user}}
         if method == "conversations.open":
+            if str(params.get("users")) in self.disabled_users:
+                # conversations.open error "user_disabled" (Slack Web API reference).
+                return {"ok": False, "error": "user_disabled"}
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"}
