@@ -23,6 +23,16 @@ from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from tests.slack.demo_cog import DemoCog
 from tests.slack.mock_slack import SlackMock
+from tests.slack.slack_rules import message_error
+
+#: Refusals that mean the bot rendered something Slack rejects: always a bug in the bot.
+RENDER_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "no_text"})
+
+
+def assert_rendered_validly(mock: SlackMock) -> None:
+    bad = [r for r in mock.refusals if r.error in RENDER_ERRORS]
+    assert not bad, f"Slack would refuse what the bot sent: {bad}"
+
 
 SECRET = "test-signing-secret"
 
@@ -58,7 +68,12 @@ class SlackBot:
         signed["Content-Type"] = "application/x-www-form-urlencoded"
         async with self.session.post(self.events_url, data=body, headers=signed) as resp:
             text = await resp.text()
-            return resp.status, (json.loads(text) if text.startswith("{") else text)
+            answer = json.loads(text) if text.startswith("{") else text
+        if isinstance(answer, dict) and ("blocks" in answer or "text" in answer):
+            # The ack body is a message too: Slack shows an error instead of an invalid one.
+            refused = message_error(answer)
+            assert refused is None, f"Slack would refuse this ack: {refused}"
+        return resp.status, answer
 
     async def command(
         self, command: str, text: str = "", *, user: str = "U100", name: str = "ana", **extra: str
@@ -109,6 +124,7 @@ async def slack_mock() -> AsyncIterator[SlackMock]:
     await mock.start()
     yield mock
     await mock.stop()
+    assert_rendered_validly(mock)
 
 
 @pytest.fixture

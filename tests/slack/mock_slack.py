@@ -3,17 +3,39 @@
 Answers `POST|GET /api/<method>` like Slack (JSON with `ok`), and `POST /response/<id>` like a
 response_url. Scripted failures: `fail(method, status=429, retry_after=3)` or
 `fail(method, error="channel_not_found")`, consumed in order.
+
+As strict as the real API (rules and their sources in `tests/slack/slack_rules.py` and below):
+message bodies breaking a Block Kit or text limit are refused (`invalid_blocks`,
+`msg_too_long`, `no_text`) and recorded in `refusals`; a response_url takes 5 uses within 30
+minutes; channels in `missing_channels` answer `channel_not_found`, those in `not_joined`
+answer `not_in_channel`; `limit(method, calls, per)` answers 429 with Retry-After once a
+method is called too often; `revoke(error)` makes every call with the bot token answer
+`token_revoked` / `invalid_auth` / `account_inactive`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.slack.slack_rules import message_error
+
+#: Methods whose body is a message (blocks / text) that Slack validates.
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+#: Methods that address a channel the bot must be able to see (and, to post, be a member of).
+CHANNEL_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+#: https://docs.slack.dev/interactivity/handling-user-interaction#message_responses: a
+#: response_url may be used "up to 5 times within 30 minutes" of the interaction.
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
 
 
 @dataclass
@@ -29,6 +51,22 @@ class Failure:
     error: str | None = None
     retry_after: float | None = None
     html: bool = False  # answer like a proxy in trouble: an HTML page, not JSON
+
+
+@dataclass
+class Refusal:
+    """A call the mock refused the way Slack would (kept for assertions)."""
+
+    method: str
+    error: str
+    detail: str = ""
+
+
+@dataclass
+class _Limit:
+    calls: int
+    per: float
+    times: deque[float] = field(default_factory=deque)
 
 
 @dataclass
@@ -48,6 +86,19 @@ class SlackMock:
     socket_replies: list[dict[str, Any]] = field(default_factory=list)
     socket_tokens: list[str] = field(default_factory=list)
     _socket: web.WebSocketResponse | None = None
+    #: Everything refused the way Slack would refuse it (invalid blocks, revoked token, ...).
+    refusals: list[Refusal] = field(default_factory=list)
+    #: Channels that do not exist (or the bot cannot see): `channel_not_found`.
+    missing_channels: set[str] = field(default_factory=set)
+    #: Channels the bot is not a member of: `not_in_channel` when it posts there.
+    not_joined: set[str] = field(default_factory=set)
+    #: token -> the error every call made with it answers ("*" for any token).
+    revoked: dict[str, str] = field(default_factory=dict)
+    response_url_uses: int = RESPONSE_URL_USES
+    response_url_seconds: float = RESPONSE_URL_SECONDS
+    _limits: dict[str, _Limit] = field(default_factory=dict)
+    _url_issued: dict[str, float] = field(default_factory=dict)
+    _url_used: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -58,7 +109,34 @@ class SlackMock:
         return f"{self.url}/api/"
 
     def response_url(self, key: str = "1") -> str:
+        """The response_url of one interaction; its 30 minutes start when first handed out."""
+        self._url_issued.setdefault(key, time.monotonic())
         return f"{self.url}/response/{key}"
+
+    def expire_response_url(self, key: str = "1") -> None:
+        """Make `key`'s response_url older than Slack's 30 minutes."""
+        self._url_issued[key] = time.monotonic() - self.response_url_seconds - 1
+
+    def revoke(self, error: str = "token_revoked", token: str = "*") -> None:
+        """Every later call with `token` (default: any token) answers `error`.
+
+        https://docs.slack.dev/reference/methods/auth.test (and every method's error table):
+        `invalid_auth` "Some aspect of authentication cannot be validated", `account_inactive`
+        "Authentication token is for a deleted user or workspace", `token_revoked`
+        "Authentication token is for a deleted user or workspace or the app has been removed".
+        Slack answers these with HTTP 200 and `ok: false`.
+        """
+        self.revoked[token] = error
+
+    def limit(self, method: str, calls: int, per: float = 60.0) -> None:
+        """Answer 429 with Retry-After once `method` is called more than `calls` times in `per` s.
+
+        https://docs.slack.dev/apis/web-api/rate-limits: "If you exceed a rate limit when using
+        any of our HTTP-based APIs, Slack will return a HTTP 429 Too Many Requests error, and a
+        Retry-After HTTP header containing the number of seconds until you can retry."
+        (users.info is a Tier 4 method: 100+ per minute.)
+        """
+        self._limits[method] = _Limit(calls, per)
 
     def fail(
         self,
@@ -132,9 +210,63 @@ class SlackMock:
         assert self._socket is not None
         await self._socket.send_json(envelope)
 
+    def _refuse(self, method: str, error: str, detail: str = "") -> None:
+        self.refusals.append(Refusal(method, error, detail))
+        self._changed.set()
+
     async def _response(self, request: web.Request) -> web.Response:
-        self._record(self.responses, request.match_info["key"], await request.json(), request)
+        key = request.match_info["key"]
+        params = await request.json()
+        self._record(self.responses, key, params, request)
+        issued = self._url_issued.setdefault(key, time.monotonic())
+        # Slack answers a spent or stale response_url with a 404 (the body names the reason;
+        # getsentry/sentry#73985 matches its "Expired url" text).
+        if time.monotonic() - issued > self.response_url_seconds:
+            self._refuse(f"response_url:{key}", "expired_url")
+            return web.Response(status=404, text="expired_url")
+        used = self._url_used.get(key, 0) + 1
+        self._url_used[key] = used
+        if used > self.response_url_uses:
+            self._refuse(f"response_url:{key}", "used_url")
+            return web.Response(status=404, text="used_url")
+        refused = message_error(params)
+        if refused is not None:
+            self._refuse(f"response_url:{key}", *refused)
+            return web.Response(status=400, text=refused[0])
         return web.Response(text="ok")
+
+    def _token(self, request: web.Request, params: dict[str, Any]) -> str:
+        auth = request.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ").strip() or str(params.get("token", ""))
+
+    def _rate_limited(self, method: str) -> float | None:
+        limit = self._limits.get(method)
+        if limit is None:
+            return None
+        now = time.monotonic()
+        while limit.times and now - limit.times[0] >= limit.per:
+            limit.times.popleft()
+        if len(limit.times) >= limit.calls:
+            return max(1.0, math.ceil(limit.per - (now - limit.times[0])))
+        limit.times.append(now)
+        return None
+
+    def _check(self, method: str, params: dict[str, Any]) -> tuple[str, str] | None:
+        if method in MESSAGE_METHODS:
+            decoded = dict(params)
+            refused = message_error(decoded)
+            if refused is not None:
+                return refused
+        if method in CHANNEL_METHODS:
+            # https://docs.slack.dev/reference/methods/chat.postMessage errors:
+            # channel_not_found "Value passed for channel was invalid", not_in_channel
+            # "Cannot post user messages to a channel they are not in".
+            channel = str(params.get("channel", ""))
+            if not channel or channel in self.missing_channels:
+                return "channel_not_found", channel
+            if channel in self.not_joined:
+                return "not_in_channel", channel
+        return None
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -142,6 +274,18 @@ class SlackMock:
         self._record(self.calls, method, params, request)
         if method == "apps.connections.open":
             self.socket_tokens.append(request.headers.get("Authorization", ""))
+        revoked = self.revoked.get(self._token(request, params)) or self.revoked.get("*")
+        if revoked is not None and method != "apps.connections.open":
+            self._refuse(method, revoked)
+            return web.json_response({"ok": False, "error": revoked})
+        wait = self._rate_limited(method)
+        if wait is not None:
+            self._refuse(method, "ratelimited", f"retry after {wait}")
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(int(wait))},
+            )
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
@@ -154,6 +298,13 @@ class SlackMock:
                 )
             body = {"ok": False, "error": failure.error or "ratelimited"}
             return web.json_response(body, status=failure.status, headers=headers)
+        refused = self._check(method, params)
+        if refused is not None:
+            self._refuse(method, *refused)
+            body = {"ok": False, "error": refused[0]}
+            if refused[1]:
+                body["response_metadata"] = {"messages": [f"[ERROR] {refused[1]}"]}
+            return web.json_response(body)
         return web.json_response(self._answer(method, params))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -121,8 +121,9 @@ def _button(button: Button, index: int) -> Block:
             "text": _truncate(button.label, MAX_BUTTON_LABEL) or "…",
             "emoji": True,
         },
-        # action_id must be unique within a message; routing uses `value`.
-        "action_id": _truncate(f"{button.action}:{index}", MAX_ACTION_ID),
+        # action_id must be unique within a message; routing uses `value`. The index comes
+        # first so that cutting a long action name cannot make two ids equal.
+        "action_id": f"{index}:{button.action}"[:MAX_ACTION_ID],
         "value": button.custom_id[:MAX_BUTTON_VALUE],
     }
     if button.style is ButtonStyle.PRIMARY:
