@@ -36,6 +36,15 @@ class DemoCog(Cog):
         await DemoCog.gate.wait()
         await ctx.reply("done slowly", private=False)
 
+    @command(
+        "demo chatty",
+        "Reply several times",
+        Option("times", OptionType.INTEGER, "How many replies", min_value=1, max_value=10),
+    )
+    async def chatty(self, ctx: Context, times: int | None) -> None:
+        for i in range(times or 1):
+            await ctx.reply(f"reply {i + 1}")
+
     @command("demo purge", "Moderators only", permission=Permission.MODERATOR)
     async def purge(self, ctx: Context) -> None:
         await ctx.reply("purged")

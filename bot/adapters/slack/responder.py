@@ -4,6 +4,10 @@ A slash command must be acknowledged within 3 seconds. The first reply that is r
 ack window travels in the acknowledgement itself; if the handler is slower (or defers), the
 command is acknowledged empty and replies follow through `response_url` (up to 5 uses within 30
 minutes), then through `chat.postEphemeral` / `chat.postMessage`. Private replies are ephemeral.
+
+A reply is never lost to a refusal and never raises: a spent or expired response_url falls back
+to the Web API; a channel the bot cannot post in (`not_in_channel`, `channel_not_found`, ...)
+falls back from a public post to an ephemeral one, then to a DM with the person.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -25,6 +31,20 @@ log = logging.getLogger(__name__)
 
 RESPONSE_URL_USES = 5
 RESPONSE_URL_SECONDS = 30 * 60 - 60  # a minute of margin
+#: Web API errors worth trying the next way of reaching the person (a private channel the bot
+#: was never added to answers `channel_not_found`, a public one `not_in_channel`).
+CHANNEL_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_not_in_channel",
+        "restricted_action",
+        "ekm_access_denied",
+        "cannot_reply_to_message",
+    }
+)
+_NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, SlackClientError)
 
 
 def payload(message: Message) -> dict[str, Any]:
@@ -96,28 +116,76 @@ class SlackResponder:
         await self.post(message)
 
     async def post(self, message: Message) -> None:
-        """Send `message` after the ack: response_url while it lasts, else the Web API."""
+        """Send `message` after the ack: response_url while it lasts, else the Web API.
+
+        Never raises for anything Slack or the network answers: each refusal falls back to the
+        next way of reaching the person (public post, ephemeral, DM) and the last one is logged.
+        """
         body = payload(message)
-        if (
+        if await self._via_response_url(body):
+            return
+        attempts: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        kwargs = {"text": body["text"], "blocks": body["blocks"]}
+        if body["response_type"] != "ephemeral":
+            attempts.append(
+                (
+                    "chat.postMessage",
+                    lambda: self.client.chat_postMessage(channel=self.channel_id, **kwargs),
+                )
+            )
+        attempts.append(
+            (
+                "chat.postEphemeral",
+                lambda: self.client.chat_postEphemeral(
+                    channel=self.channel_id, user=self.user_id, **kwargs
+                ),
+            )
+        )
+        attempts.append(("DM", lambda: self._direct_message(kwargs)))
+        last = ""
+        for name, attempt in attempts:
+            try:
+                await attempt()
+                return
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                if error not in CHANNEL_ERRORS and name != "DM":
+                    # Not about where we post (e.g. revoked token, invalid blocks): another
+                    # channel will not help.
+                    log.error("Slack refused a reply to %s (%s: %s)", self.user_id, name, error)
+                    return
+                log.info("%s refused in %s (%s); trying the next way", name, self.channel_id, error)
+                last = f"{name}: {error}"
+            except _NETWORK_ERRORS as exc:
+                log.warning("reply to %s failed (%s: %s)", self.user_id, name, type(exc).__name__)
+                return
+        log.warning("could not reach %s in %s or by DM (%s)", self.user_id, self.channel_id, last)
+
+    async def _via_response_url(self, body: dict[str, Any]) -> bool:
+        if not (
             self.response_url
             and self._url_uses < RESPONSE_URL_USES
             and time.monotonic() < self._url_deadline
         ):
-            self._url_uses += 1
-            try:
-                resp = await AsyncWebhookClient(self.response_url).send_dict(
-                    {**body, "replace_original": False}
-                )
-                if resp.status_code == 200:
-                    return
-                log.warning("response_url answered %s; using the Web API", resp.status_code)
-            except Exception as exc:  # network trouble: fall back, never lose the reply
-                log.warning("response_url failed (%s); using the Web API", exc)
-        if body["response_type"] == "ephemeral":
-            await self.client.chat_postEphemeral(
-                channel=self.channel_id, user=self.user_id, text=body["text"], blocks=body["blocks"]
+            return False
+        self._url_uses += 1
+        try:
+            resp = await AsyncWebhookClient(self.response_url).send_dict(
+                {**body, "replace_original": False}
             )
-        else:
-            await self.client.chat_postMessage(
-                channel=self.channel_id, text=body["text"], blocks=body["blocks"]
-            )
+        except Exception as exc:  # network trouble: fall back, never lose the reply
+            log.warning("response_url failed (%s); using the Web API", exc)
+            return False
+        if resp.status_code == 200:
+            return True
+        log.warning(
+            "response_url answered %s %s; using the Web API", resp.status_code, resp.body[:40]
+        )
+        if resp.status_code == 404:  # used up or expired: Slack will not take it again
+            self._url_uses = RESPONSE_URL_USES
+        return False
+
+    async def _direct_message(self, kwargs: dict[str, Any]) -> None:
+        opened = await self.client.conversations_open(users=self.user_id)
+        channel = str((opened.get("channel") or {}).get("id", ""))
+        await self.client.chat_postMessage(channel=channel, **kwargs)
