@@ -127,16 +127,15 @@ class Application:
     async def run(self) -> None:
         """Start every adapter and serve until one ends on its own or `stopping` is set."""
         await self.start()
-        if self.http is not None:
-            self._add_ops_routes(self.http)
-            await self.http.start()
-        for adapter in self.adapters:
-            await adapter.start()
-        waiters: list[asyncio.Future[object]] = [
-            asyncio.ensure_future(a.wait_closed()) for a in self.adapters
-        ]
-        waiters.append(asyncio.ensure_future(self.stopping.wait()))
+        waiters: list[asyncio.Future[object]] = []
         try:
+            if self.http is not None:
+                self._add_ops_routes(self.http)
+                await self.http.start()
+            for adapter in self.adapters:
+                await adapter.start()
+            waiters = [asyncio.ensure_future(a.wait_closed()) for a in self.adapters]
+            waiters.append(asyncio.ensure_future(self.stopping.wait()))
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waiters:

@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 
 
+class PlatformUnreachable(Exception):
+    """The platform cannot be used at start: refused credentials, or no route to its API.
+
+    The message is one line for the operator, naming the setting or the network problem; the
+    process exits with the configuration exit code (2), like an unreachable database.
+    """
+
+
 class Adapter(Protocol):
     """A running connection to one platform."""
 

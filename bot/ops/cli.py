@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.adapters.base import PlatformUnreachable
 from bot.ops import event_loop
 from bot.ops.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handler(args)
-    except (SettingsError, DatabaseUnreachable) as exc:
+    except (SettingsError, DatabaseUnreachable, PlatformUnreachable) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
@@ -266,10 +267,14 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from bot.adapters.slack.manifest import build_manifest
+    from bot.adapters.slack.manifest import build_manifest, manifest_name_problem
     from bot.app import Application
     from bot.loader import load_cog_classes
 
+    problem = manifest_name_problem(args.name)
+    if problem is not None:
+        print(f"--name {args.name!r}: {problem}.", file=sys.stderr)
+        return EXIT_CONFIG
     settings = _settings(args)
     socket = args.socket or (args.url is None and settings.slack_app_token is not None)
     if args.url is None and not socket:

@@ -67,6 +67,61 @@ async def test_guild_ids_sync_to_each_guild(
     assert not emulator.requests("PUT", r"/applications/\d+/commands")
 
 
+async def test_guild_commands_carry_no_bot_dm_context(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(discord_guild_ids=GUILD.id)
+    (put,) = emulator.requests("PUT", rf"/applications/\d+/guilds/{GUILD.id}/commands")
+    assert put.body and all(1 not in (c.get("contexts") or ()) for c in put.body)
+    assert emulator.commands[GUILD.id]  # the emulator, which refuses BOT_DM there, took them
+
+
+async def test_a_long_rate_limit_on_sync_does_not_hold_the_start(
+    emulator: DiscordEmulator,
+    start_bot: BotFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.adapters.discord import adapter as discord_adapter
+
+    monkeypatch.setattr(discord_adapter, "SYNC_RETRY_SECONDS", 0.2)
+    emulator.fail("PUT", r"/applications/\d+/commands", status=429, retry_after=600)
+    started = asyncio.get_running_loop().time()
+    _, bot = await start_bot()
+    assert asyncio.get_running_loop().time() - started < 20  # not 600 s
+    assert bot.is_connected() and not bot.synced
+    assert "rate limited for 600 s" in caplog.text and "stay in use" in caplog.text
+    # The commands registered before keep answering meanwhile.
+    interaction = await emulator.slash("help")
+    assert await emulator.wait_reply(interaction)
+
+
+async def test_the_daily_create_limit_is_retried_later_while_commands_keep_working(
+    emulator: DiscordEmulator,
+    start_bot: BotFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.adapters.discord import adapter as discord_adapter
+
+    monkeypatch.setattr(discord_adapter, "SYNC_RETRY_DAILY_LIMIT_SECONDS", 0.5)
+    emulator.fail(
+        "PUT",
+        r"/applications/\d+/commands",
+        status=400,
+        code=30034,
+        message="Max number of daily application command creates has been reached (200)",
+    )
+    _, bot = await start_bot()
+    assert bot.is_connected()
+    assert "daily limit of 200 command creates" in caplog.text
+    interaction = await emulator.slash("help")
+    assert await emulator.wait_reply(interaction)
+    await emulator.wait_for(lambda: len(emulator.requests("PUT")) == 2, within=10)
+    await emulator.wait_for(lambda: bool(emulator.commands.get("global")), within=10)
+    assert bot.synced is True
+
+
 async def test_slash_command_round_trip_with_typed_options_and_a_button(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:

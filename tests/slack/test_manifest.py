@@ -70,3 +70,35 @@ def test_cli_needs_a_url_or_socket_mode(
     assert "--url" in capsys.readouterr().err
     assert main(["--env-file", "/nonexistent", "slack", "manifest", "--socket", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["socket_mode_enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        (" mlebot", "space"),
+        ("m" * 36, "36 characters; Slack allows at most 35"),
+        ("ml\nbot", "line break"),
+        ("mle\x00bot", "control character"),
+        ("!!!", "letter or digit"),
+    ],
+)
+def test_manifest_names_slack_refuses_are_refused_with_the_reason(
+    name: str, problem: str, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        build_manifest(registry(), request_url=None, name=name)
+    assert (
+        main(["--env-file", "/nonexistent", "slack", "manifest", "--socket", "--name", name]) == 2
+    )
+    err = capsys.readouterr().err
+    assert problem in err and err.count("\n") == 1
+
+
+def test_a_35_character_name_with_spaces_is_fine() -> None:
+    name = "ML Learners Study Buddy Bot 2026 ok"
+    assert len(name) == 35
+    manifest = build_manifest(registry(), request_url=None, name=name)
+    assert manifest["display_information"]["name"] == name
+    assert manifest["features"]["bot_user"]["display_name"] == name

@@ -13,15 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.base import PlatformUnreachable
 from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.responder import InteractionResponder
@@ -45,6 +48,17 @@ AUTOCOMPLETE_SECONDS = 2.0
 START_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
 SYNC_STATE_KEY = "discord.commands_hash:{application_id}"
+#: Start waits this long for the command sync; a slower one (a long 429) goes on behind.
+SYNC_START_WAIT_SECONDS = 10.0
+#: Retries of a failed sync: first after this many seconds, doubling up to the maximum.
+SYNC_RETRY_SECONDS = 30.0
+SYNC_RETRY_MAX_SECONDS = 1800.0
+#: Discord's daily limit of command creates (code 30034) resets within a day: retry hourly.
+SYNC_RETRY_DAILY_LIMIT_SECONDS = 3600.0
+#: discord.py raises `RateLimited` instead of sleeping through a longer rate limit (its
+#: minimum is 30 s), so no call, and no start, waits on Discord for minutes.
+MAX_RATELIMIT_TIMEOUT_SECONDS = 30.0
+DAILY_COMMAND_CREATES = 30034
 
 
 class DiscordConfigError(Exception):
@@ -88,6 +102,7 @@ def make_client(settings: Settings, **client_options: Any) -> discord.Client:
     unset) of that many; other processes run the other ids. Discord routes each guild's events
     to shard (guild_id >> 22) % shard_count, so a process only hears its shards' guilds.
     """
+    client_options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_TIMEOUT_SECONDS)
     count, ids = settings.discord_shards()
     if count is None or ids is None:
         return discord.Client(intents=intents(), **client_options)
@@ -133,13 +148,22 @@ class DiscordAdapter:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = asyncio.Event()
         self.synced: bool | None = None  # after start: whether commands were (re)synced
+        self._sync_task: asyncio.Task[None] | None = None
+        self.api_url = settings.discord_api_base_url
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Log in, sync commands if their schema changed, connect to the gateway."""
-        await self.client.login(self.token)
-        await self.sync_commands()
+        """Log in, sync commands if their schema changed, connect to the gateway.
+
+        A refused token or an unreachable API raises `PlatformUnreachable`. The command sync
+        never holds the start for long: after SYNC_START_WAIT_SECONDS it goes on in the
+        background, and a sync Discord refuses for now is retried later while the commands
+        registered before stay in use.
+        """
+        await self._login()
+        self._sync_task = asyncio.create_task(self._keep_commands_synced(), name="discord-sync")
+        await asyncio.wait([self._sync_task], timeout=SYNC_START_WAIT_SECONDS)
         self._connect_task = asyncio.create_task(self._connect(), name="discord-gateway")
         ready = asyncio.ensure_future(self._ready.wait())
         try:
@@ -151,11 +175,75 @@ class DiscordAdapter:
         finally:
             ready.cancel()
         if self._connect_task.done():
-            self._connect_task.result()  # raises what stopped the connection
-            raise ConnectionError("the Discord gateway connection ended during start")
+            problem = self._connect_task.exception()
+            detail = _network_problem(problem) if problem else "it closed"
+            raise PlatformUnreachable(
+                f"the Discord gateway connection failed during start ({detail}): check the "
+                "network and DISCORD_GATEWAY_URL"
+            )
         if not self._ready.is_set():
             log.warning("Discord gateway not ready after %.0f s; continuing", START_TIMEOUT_SECONDS)
         log.info("Discord adapter ready as %s", self.client.user)
+
+    async def _login(self) -> None:
+        where = self.api_url
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure:
+            await self.client.close()
+            raise PlatformUnreachable(
+                "Discord refused the bot token (401 Unauthorized): check DISCORD_TOKEN "
+                "(Developer Portal > your application > Bot > Reset Token)"
+            ) from None
+        except (aiohttp.ClientConnectorError, ssl.SSLError, OSError, TimeoutError) as exc:
+            await self.client.close()
+            raise PlatformUnreachable(
+                f"cannot reach the Discord API at {where} ({_network_problem(exc)}): check the "
+                "network and DISCORD_API_BASE_URL"
+            ) from None
+        except discord.HTTPException as exc:
+            await self.client.close()
+            raise PlatformUnreachable(
+                f"the Discord API at {where} answered {exc.status} at login: check "
+                "DISCORD_API_BASE_URL, or Discord's status"
+            ) from None
+
+    async def _keep_commands_synced(self) -> None:
+        """Sync the command tree; when Discord refuses for now, retry later (never raises)."""
+        delay = SYNC_RETRY_SECONDS
+        while True:
+            try:
+                await self.sync_commands()
+                return
+            except discord.RateLimited as exc:
+                wait, why = exc.retry_after, f"rate limited for {exc.retry_after:.0f} s"
+            except discord.HTTPException as exc:
+                if exc.code == DAILY_COMMAND_CREATES:
+                    wait = SYNC_RETRY_DAILY_LIMIT_SECONDS
+                    why = "the daily limit of 200 command creates is reached (30034)"
+                elif exc.status >= 500 or exc.status == 429:
+                    wait, why = delay, f"Discord answered {exc.status}"
+                else:
+                    log.error(
+                        "Discord refused the command tree (%s %s); the commands registered "
+                        "before stay in use until the next start",
+                        exc.status,
+                        exc.text,
+                    )
+                    return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                wait, why = delay, _network_problem(exc)
+            except Exception:
+                log.exception("Discord command sync failed; the commands registered before stay")
+                return
+            log.warning(
+                "Discord commands not synced (%s); the commands registered before stay in use; "
+                "retrying in %.0f s",
+                why,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, SYNC_RETRY_MAX_SECONDS)
 
     async def _connect(self) -> None:
         try:
@@ -206,6 +294,10 @@ class DiscordAdapter:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self._sync_task is not None and not self._sync_task.done():
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
         await self.client.close()
         await self.sender.close()
         if self._connect_task is not None:
@@ -374,3 +466,14 @@ class DiscordAdapter:
         await self._run_with_deadline(
             self.app.dispatcher.dispatch_action(invocation, responder), responder, private
         )
+
+
+def _network_problem(exc: BaseException) -> str:
+    """A short description of a connection failure, without a traceback."""
+    if isinstance(exc, ssl.SSLError | aiohttp.ClientSSLError):
+        return f"TLS error: {getattr(exc, 'reason', None) or exc}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return str(exc.os_error) or type(exc).__name__
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return str(exc) or type(exc).__name__

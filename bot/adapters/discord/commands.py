@@ -243,9 +243,14 @@ def build_tree(
     *,
     guild_ids: Sequence[int] = (),
 ) -> app_commands.CommandTree[discord.Client]:
-    """The client's command tree: every declared command, global (and copied to `guild_ids`)."""
+    """The client's command tree: every declared command, global (and copied to `guild_ids`).
+
+    Guild commands carry no `contexts`: Discord takes them for global commands only, and a
+    guild command cannot be used in the bot's DMs anyway.
+    """
+    contexts = app_commands.AppCommandContext() if guild_ids else CONTEXTS
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
-        client, allowed_contexts=CONTEXTS
+        client, allowed_contexts=contexts
     )
     for group in registry.groups():
         top: app_commands.Command[Any, ..., Any] | app_commands.Group

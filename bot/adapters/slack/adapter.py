@@ -18,12 +18,15 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.base import PlatformUnreachable
 from bot.adapters.slack import identity
 from bot.adapters.slack.blocks import parse_button_value
 from bot.adapters.slack.manifest import BOT_EVENTS
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 #: reach 1.5 s at 10 concurrent commands on a loaded 2-core machine).
 ACK_WINDOW_SECONDS = 1.5
 STOP_GRACE_SECONDS = 10.0
+#: auth.test errors that mean the token itself is refused (Slack Web API, auth.test errors).
+REFUSED_TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 Ack = Callable[..., Awaitable[Any]]
 
@@ -118,6 +125,7 @@ class SlackAdapter:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self._check_token()
         self.sender.rename = self._renamer()
         self.app.delivery.register_sender(self.platform, self.sender)
         if self.app_token is not None:
@@ -130,6 +138,28 @@ class SlackAdapter:
             " + ".join(modes),
             ", ".join(slash_commands(self.app.registry, self.prefix)),
         )
+
+    async def _check_token(self) -> None:
+        """auth.test: a refused token or an unreachable API stops the start with one line."""
+        where = self.app.settings.slack_api_url
+        try:
+            await self.client.auth_test()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            if error in REFUSED_TOKEN_ERRORS:
+                raise PlatformUnreachable(
+                    f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN (the app's "
+                    "OAuth & Permissions page; reinstall the app if it was revoked)"
+                ) from None
+            raise PlatformUnreachable(
+                f"the Slack API at {where} answered {error} to auth.test: check SLACK_API_URL"
+            ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            detail = getattr(exc, "os_error", None) or exc
+            raise PlatformUnreachable(
+                f"cannot reach the Slack API at {where} ({detail or type(exc).__name__}): "
+                "check the network and SLACK_API_URL"
+            ) from None
 
     async def wait_closed(self) -> None:
         await self._closed.wait()

@@ -7,6 +7,7 @@ and the events it listens to.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from bot.adapters.slack.naming import EVENTS_PATH, slash_commands
@@ -45,6 +46,28 @@ def _description(registry: CommandRegistry, group: str) -> str:
     return text[:MAX_DESCRIPTION]
 
 
+#: Manifest limits (Slack's manifest JSON schema, slackapi/manifest-schema,
+#: schemas/manifest.schema.1.0.0.json): display_information.name 1-35 characters,
+#: features.bot_user.display_name 1-80 characters. The bot's display name is the app name here.
+MAX_APP_NAME = 35
+MAX_BOT_DISPLAY_NAME = 80
+
+
+def manifest_name_problem(name: str) -> str | None:
+    """Why Slack would refuse `name` as the app and bot display name, or None."""
+    if not name.strip():
+        return "the app name is empty"
+    if name != name.strip():
+        return "the app name starts or ends with a space"
+    if len(name) > MAX_APP_NAME:
+        return f"the app name is {len(name)} characters; Slack allows at most {MAX_APP_NAME}"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        return "the app name contains a control character or a line break"
+    if not any(ch.isalnum() for ch in name):
+        return "the app name needs at least one letter or digit"
+    return None
+
+
 def build_manifest(
     registry: CommandRegistry,
     *,
@@ -52,7 +75,13 @@ def build_manifest(
     name: str = "mlebot",
     prefix: str = "",
 ) -> dict[str, Any]:
-    """The manifest as a dict. `request_url=None` means Socket Mode (no public endpoint)."""
+    """The manifest as a dict. `request_url=None` means Socket Mode (no public endpoint).
+
+    Raises ValueError when Slack would refuse `name` (see `manifest_name_problem`).
+    """
+    problem = manifest_name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     socket_mode = request_url is None
     url = None if request_url is None else events_url(request_url)
     commands: list[dict[str, Any]] = []

@@ -262,6 +262,15 @@ class DiscordEmulator:
         if m:
             scope = m.group(1) or "global"
             if method == "PUT":
+                if scope != "global":
+                    # `contexts` is for global commands only; BOT_DM (1) makes no sense for a
+                    # guild command (Discord docs, Application Commands: Interaction Context
+                    # Types and the application command object's `contexts`).
+                    for n, command in enumerate(body):
+                        if 1 in (command.get("contexts") or ()):
+                            return _form_error(
+                                f"{n}.contexts", "BOT_DM is not valid for guild commands"
+                            )
                 self.commands[scope] = [self._registered_command(c, scope) for c in body]
             return _json(self.commands.get(scope, []))
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
@@ -706,6 +715,15 @@ def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
+
+
+def _form_error(field_path: str, message: str) -> web.Response:
+    """400 / 50035 Invalid Form Body with Discord's nested `errors` tree (Discord docs,
+    Reference: Error Messages)."""
+    tree: dict[str, Any] = {"_errors": [{"code": "BASE_TYPE_INVALID", "message": message}]}
+    for part in reversed(field_path.split(".")):
+        tree = {part: tree}
+    return _json({"code": 50035, "message": "Invalid Form Body", "errors": tree}, status=400)
 
 
 def _fault_response(fault: Fault) -> web.Response:
