@@ -92,6 +92,10 @@ def check_url(url: str) -> str:
         raise ValueError(f"is longer than {MAX_URL} characters")
     if any(ch.isspace() for ch in value):
         raise ValueError("must not contain spaces")
+    if any(ch in "|<>" for ch in value):
+        # Chat platforms write links as `<url|label>`: such an address could end a link early
+        # or carry a label of its own.
+        raise ValueError("must not contain `|`, `<` or `>`; paste the web address on its own")
     parts = urlsplit(value)
     if parts.scheme.lower() not in _DEFAULT_PORTS:
         raise ValueError(f"{value[:80]!r} must start with https:// or http://")

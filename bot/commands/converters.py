@@ -13,6 +13,13 @@ from bot.commands.registry import Command, Option, OptionType
 from bot.timing.timeparse import DAYS_FORMS, parse_days, parse_time, parse_timezone, parse_weekday
 
 MAX_URL_LENGTH = 2048
+#: Chat platforms write links as `<url|label>`: an address holding one of these could end the
+#: link early or carry a label of its own, so it is refused rather than stored.
+URL_FORBIDDEN = frozenset("|<>")
+URL_FORBIDDEN_MESSAGE = (
+    "must not contain `|`, `<` or `>` (chat apps use them to mark links); "
+    "paste the web address on its own."
+)
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
 # Slack escapes: <#C123|general>, <@U123|ana>, <!subteam^S123|team>; console: #general, @ana
@@ -204,6 +211,8 @@ def validate_url(raw: str) -> str:
         raise ValueError(f"is longer than {MAX_URL_LENGTH} characters.")
     if any(ch.isspace() for ch in value):
         raise ValueError("must not contain spaces.")
+    if any(ch in URL_FORBIDDEN for ch in value):
+        raise ValueError(URL_FORBIDDEN_MESSAGE)
     parts = urlsplit(value)
     if parts.scheme.lower() not in {"http", "https"}:
         raise ValueError(

@@ -33,6 +33,7 @@ from bot.adapters.slack.manifest import BOT_EVENTS
 from bot.adapters.slack.naming import EVENTS_PATH, command_renamer, rename_commands, slash_commands
 from bot.adapters.slack.responder import SlackResponder, payload
 from bot.adapters.slack.sender import SlackSender
+from bot.adapters.slack.text import decode_command_text
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
@@ -227,7 +228,9 @@ class SlackAdapter:
             )
             return
         try:
-            parsed = parse_line(f"{group} {body.get('text', '')}", self.app.registry)
+            # Slack sends `&amp;`, `<https://…|label>`…: read what the person typed.
+            text = decode_command_text(str(body.get("text", "")))
+            parsed = parse_line(f"{group} {text}", self.app.registry)
         except UserError as exc:
             await ack(payload(rename_commands(_warning(str(exc)), self._renamer())))
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.adapters.slack.text import escape, link
 from bot.messages import Button, ButtonStyle, Message, Tone
 from bot.sanitize import neutralize_mentions
 
@@ -39,11 +40,6 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s|<>]+)\)")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
-
-
-def escape(value: str) -> str:
-    """Escape the three characters Slack's text format reserves."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_mrkdwn(markdown: str) -> str:
@@ -144,7 +140,7 @@ def render_blocks(message: Message) -> list[Block]:
     content: list[Block] = []
     prefix = _TONE_PREFIX[message.tone]
     if message.title and message.url:
-        title = f"{prefix}*<{message.url}|{escape(_truncate(message.title, MAX_HEADER))}>*"
+        title = f"{prefix}*{link(message.url, _truncate(message.title, MAX_HEADER))}*"
         content.append({"type": "section", "text": _mrkdwn(neutralize_mentions(title))})
         prefix = ""
     elif message.title:
@@ -177,7 +173,7 @@ def render_blocks(message: Message) -> list[Block]:
             }
         )
     if message.links:
-        lines = "\n".join(f"• <{link.url}|{escape(link.label)}>" for link in message.links)
+        lines = "\n".join(f"• {link(item.url, item.label)}" for item in message.links)
         content.extend(_sections(neutralize_mentions(lines)))
     if prefix and not content:
         content.extend(_sections(prefix.strip()))
