@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING
 
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.limits import PlatformLimits, TokenBucket, global_bucket
-from bot.delivery.sender import PermanentError, RateLimited, Sender, TransientError
+from bot.delivery.sender import (
+    InvalidCredentials,
+    PermanentError,
+    RateLimited,
+    Sender,
+    TransientError,
+)
 from bot.delivery.timer import Timer
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
@@ -98,6 +104,8 @@ class PlatformWorker:
         self.route_buckets: dict[str, TokenBucket] = {}
         self._prune_at = 4096
         self.blocked_until = 0.0  # a global 429 holds every send until then
+        #: Why the platform refused our credentials; set once, sending stops until a restart.
+        self.credentials_refused: str | None = None
         self.route_blocked: dict[str, float] = {}
         self.ready: deque[_Job] = deque()
         self.parked: list[tuple[float, int, _Job]] = []  # (ready at, seq, job) heap
@@ -238,6 +246,8 @@ class PlatformWorker:
             self.waiting = False
 
     def _idle_timeout(self, now: float) -> float:
+        if self.credentials_refused is not None:
+            return POLL_SECONDS  # nothing will happen here until a restart
         # Here nothing can be launched: no ready row, or all slots in flight (a finished send
         # kicks us). Sleep until the database may have due rows or a parked row is ready.
         deadline = self.db_due if self.db_due > now else now + POLL_SECONDS
@@ -261,6 +271,7 @@ class PlatformWorker:
             or now < self.db_due
             or self._stop.is_set()
             or self._claiming is not None
+            or self.credentials_refused is not None
         ):
             return
         self._due_hint = math.inf
@@ -302,6 +313,9 @@ class PlatformWorker:
             job = self._job(row)
             if job is not None:
                 self.ready.append(job)
+        if self.credentials_refused is not None:  # refused while this claim ran
+            self._hand_back()
+            return
         self.stats["claimed"] += len(rows)
         if len(rows) >= want:
             self.db_due = 0.0
@@ -440,6 +454,8 @@ class PlatformWorker:
             )
         except RateLimited as exc:
             self._rate_limited(job, exc)
+        except InvalidCredentials as exc:
+            self._credentials_refused(job, exc.reason)
         except PermanentError as exc:
             self.stats["failed"] += 1
             self._record(
@@ -472,6 +488,46 @@ class PlatformWorker:
         finally:
             self.in_flight -= 1
             self._poke()
+
+    def _credentials_refused(self, job: _Job, reason: str) -> None:
+        self.refuse_credentials(reason)
+        self._pending_again(job)
+
+    def refuse_credentials(self, reason: str) -> None:
+        """Stop this platform's sending: every claimed row goes back as pending, its attempts
+        uncounted; nothing more is claimed until a restart."""
+        if self.credentials_refused is None:
+            self.credentials_refused = reason
+            self.stats["credentials_refused"] += 1
+            log.error(
+                "%s refused the bot's credentials (%s): sending on %s has stopped and its "
+                "outbox rows stay pending; fix the token and restart the bot to resume",
+                self.platform,
+                reason,
+                self.platform,
+            )
+        self._hand_back()
+        self._poke()
+
+    def _pending_again(self, job: _Job) -> None:
+        row = job.row
+        self._record(
+            RowOutcome(
+                row.id,
+                OutboxStatus.PENDING,
+                row.attempts,
+                f"not sent: {self.credentials_refused}",
+                self.engine.app.clock.now(),
+            )
+        )
+
+    def _hand_back(self) -> None:
+        """Give every claimed row that has not been attempted back to the outbox."""
+        jobs = list(self.ready) + [entry[2] for entry in self.parked]
+        self.ready.clear()
+        self.parked.clear()
+        for job in jobs:
+            self._pending_again(job)
 
     def _rate_limited(self, job: _Job, exc: RateLimited) -> None:
         self.stats["rate_limited"] += 1
@@ -655,7 +711,23 @@ class DeliveryEngine:
     def _start_worker(self, platform: str, sender: Sender) -> None:
         worker = PlatformWorker(self, platform, sender)
         self.workers[platform] = worker
+        # /readyz: failing once the platform refused the bot's credentials.
+        self.app.readiness.add(
+            f"delivery:{platform}:credentials", lambda: self.credentials_refused(platform) is None
+        )
         worker.start()
+
+    def refuse_credentials(self, platform: str, reason: str) -> None:
+        """The platform told us (e.g. a `tokens_revoked` event) that the bot's credentials no
+        longer work: stop its sending now, as if a send had been refused."""
+        worker = self.workers.get(platform)
+        if worker is not None:
+            worker.refuse_credentials(reason)
+
+    def credentials_refused(self, platform: str) -> str | None:
+        """Why `platform` refused the bot's credentials (sending stopped), or None."""
+        worker = self.workers.get(platform)
+        return worker.credentials_refused if worker is not None else None
 
     async def stop(self) -> None:
         """Drain in-flight sends, write outcomes, give unsent claimed rows back."""

@@ -52,6 +52,18 @@ class PermanentError(DeliveryError):
         self.recipient_undeliverable = recipient_undeliverable
 
 
+class InvalidCredentials(DeliveryError):
+    """The platform refused the bot's own credentials (token revoked or invalid, app
+    uninstalled, account deactivated): nothing this platform sends can succeed, and every
+    further refused request counts against the bot (Discord bans an IP after 10,000 invalid
+    requests in 10 minutes).
+
+    The engine stops that platform's sending at once, puts the row back as pending (the attempt
+    is not counted), logs one error and reports the platform not ready on `/readyz`; a restart
+    with a good token resumes where it stopped.
+    """
+
+
 class Sender(Protocol):
     """One platform's way of sending a message to a destination.
 
@@ -67,5 +79,6 @@ class Sender(Protocol):
     ) -> None:
         """Send once. `idempotency_key` is stable for the outbox row (e.g. a Discord nonce).
 
-        Raises `RateLimited`, `TransientError` or `PermanentError`; returns on success.
+        Raises `RateLimited`, `TransientError`, `PermanentError` or `InvalidCredentials`;
+        returns on success.
         """

@@ -99,6 +99,8 @@ class SlackMock:
     _limits: dict[str, _Limit] = field(default_factory=dict)
     _url_issued: dict[str, float] = field(default_factory=dict)
     _url_used: dict[str, int] = field(default_factory=dict)
+    _posted: list[str] = field(default_factory=list)  # channels of accepted chat.postMessage
+    _revoke_at: tuple[int, str, str] | None = None
 
     @property
     def url(self) -> str:
@@ -117,8 +119,9 @@ class SlackMock:
         """Make `key`'s response_url older than Slack's 30 minutes."""
         self._url_issued[key] = time.monotonic() - self.response_url_seconds - 1
 
-    def revoke(self, error: str = "token_revoked", token: str = "*") -> None:
-        """Every later call with `token` (default: any token) answers `error`.
+    def revoke(self, error: str = "token_revoked", token: str = "*", after_posts: int = 0) -> None:
+        """Every later call with `token` (default: any token) answers `error` - or only once
+        `after_posts` more chat.postMessage calls have succeeded (a token revoked mid fan-out).
 
         https://docs.slack.dev/reference/methods/auth.test (and every method's error table):
         `invalid_auth` "Some aspect of authentication cannot be validated", `account_inactive`
@@ -126,6 +129,9 @@ class SlackMock:
         "Authentication token is for a deleted user or workspace or the app has been removed".
         Slack answers these with HTTP 200 and `ok: false`.
         """
+        if after_posts > 0:
+            self._revoke_at = (len(self._posted) + after_posts, token, error)
+            return
         self.revoked[token] = error
 
     def limit(self, method: str, calls: int, per: float = 60.0) -> None:
@@ -305,6 +311,12 @@ class SlackMock:
             if refused[1]:
                 body["response_metadata"] = {"messages": [f"[ERROR] {refused[1]}"]}
             return web.json_response(body)
+        if method == "chat.postMessage":
+            self._posted.append(str(params.get("channel")))
+            if self._revoke_at is not None and len(self._posted) >= self._revoke_at[0]:
+                _, token, error = self._revoke_at
+                self._revoke_at = None
+                self.revoked[token] = error
         return web.json_response(self._answer(method, params))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.adapters.slack.sender import SlackSender
-from bot.delivery.sender import PermanentError, RateLimited, TransientError
+from bot.delivery.sender import InvalidCredentials, PermanentError, RateLimited, TransientError
 from bot.messages import Message
 from bot.scheduling.jobs import Destination, DestinationKind
 from tests.slack.mock_slack import SlackMock
@@ -112,10 +112,23 @@ async def test_unknown_user_dm_is_permanent(sender: SlackSender, slack_mock: Sla
 async def test_bot_side_errors_do_not_blame_the_recipient(
     sender: SlackSender, slack_mock: SlackMock
 ) -> None:
-    slack_mock.fail("chat.postMessage", error="invalid_auth")
+    slack_mock.fail("chat.postMessage", error="missing_scope")
     with pytest.raises(PermanentError) as info:
         await sender.send(channel(), Message(body="x"), idempotency_key="k")
     assert not info.value.recipient_undeliverable
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["invalid_auth", "token_revoked", "account_inactive", "tokens_revoked", "app_uninstalled"],
+)
+async def test_refused_credentials_are_reported_as_such(
+    sender: SlackSender, slack_mock: SlackMock, error: str
+) -> None:
+    slack_mock.revoke(error)
+    with pytest.raises(InvalidCredentials, match=error):
+        await sender.send(dm("U1"), Message(body="x"), idempotency_key="k")
+    assert [r.error for r in slack_mock.refusals] == [error], "one request, no retry"
 
 
 async def test_unreachable_slack_is_transient(slack_mock: SlackMock) -> None:

@@ -296,11 +296,17 @@ class SlackAdapter:
 
     async def _on_lifecycle_event(self, body: Mapping[str, Any]) -> None:
         event = body.get("event") or {}
+        kind = str(event.get("type", ""))
         log.warning(
             "Slack says %s for team %s: the bot can no longer act there until reinstalled",
-            event.get("type"),
+            kind,
             body.get("team_id"),
         )
+        revoked = (event.get("tokens") or {}).get("bot") if kind == "tokens_revoked" else None
+        if kind == "app_uninstalled" or revoked:
+            # https://docs.slack.dev/reference/events/tokens_revoked, .../app_uninstalled:
+            # the bot token is gone, so stop sending now rather than on the next refusal.
+            self.app.delivery.refuse_credentials(self.platform, f"Slack: {kind}")
 
 
 def _ignore_env_token_warning(record: logging.LogRecord) -> bool:

@@ -4,7 +4,7 @@ Channel posts go to `chat.postMessage`; DMs first open the conversation with
 `conversations.open`, cached in the engine's DM channel cache. One attempt per call: the client
 has no retry handlers, and every failure is reported as the delivery engine's error type (429 ->
 RateLimited with Retry-After, 5xx and network trouble -> TransientError, unknown/archived
-channel or user -> PermanentError).
+channel or user -> PermanentError, a refused token -> InvalidCredentials).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.delivery.dm_cache import DMChannelCache
-from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
+from bot.delivery.sender import (
+    DeliveryError,
+    InvalidCredentials,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 from bot.messages import Message
 from bot.scheduling.jobs import Destination, DestinationKind
 
@@ -42,6 +48,21 @@ RECIPIENT_ERRORS = frozenset(
         "user_not_visible",
         "messages_tab_disabled",
         "restricted_action",
+    }
+)
+#: The bot's token no longer works (https://docs.slack.dev/reference/methods/chat.postMessage
+#: errors; tokens_revoked / app_uninstalled are also the Events API's names for it): every
+#: further request would be refused too, so the platform's sending stops.
+CREDENTIAL_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "tokens_revoked",
+        "token_expired",
+        "account_inactive",
+        "app_uninstalled",
+        "org_login_required",
     }
 )
 #: Slack's own trouble: worth another attempt later.
@@ -114,11 +135,13 @@ def classify(exc: SlackApiError) -> DeliveryError:
         return RateLimited(_retry_after(headers), scope="global", reason="Slack rate limit (429)")
     if status >= 500:
         return TransientError(f"Slack answered {status}")
+    if error in CREDENTIAL_ERRORS or status == 401:
+        return InvalidCredentials(f"Slack: {error or 'HTTP 401'}")
     if error in RECIPIENT_ERRORS:
         return PermanentError(f"Slack: {error}")
     if error in TRANSIENT_ERRORS:
         return TransientError(f"Slack: {error}")
-    # Anything else (invalid_auth, invalid_blocks, missing_scope...) will not get better by
+    # Anything else (invalid_blocks, missing_scope...) will not get better by
     # retrying, but it is not the recipient's fault either.
     return PermanentError(f"Slack: {error or f'HTTP {status}'}", recipient_undeliverable=False)
 
