@@ -106,3 +106,31 @@ async def test_tokens_revoked_event_stops_sending_before_any_refusal(
     finally:
         await bot.session.close()
         await bot.app.stop()
+
+
+async def test_a_reply_refused_for_the_token_stops_sending_and_tries_no_dm(
+    settings: Settings, clock: ManualClock, slack_mock: SlackMock
+) -> None:
+    bot = await build_bot(settings, clock, slack_mock, **UNLIMITED)
+    try:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0001"},
+            "user": {"id": "U100", "username": "ana"},
+            "channel": {"id": "C100"},
+            "actions": [{"action_id": "0:demo-again", "value": "demo-again:mlops"}],
+        }
+        # A first command while the token works (bolt checks it once, with auth.test).
+        await bot.command("/demo", "echo hi")
+        await bot.adapter.idle()
+        slack_mock.revoke("token_revoked")
+        status, _ = await bot.post({"payload": json.dumps(payload)})
+        assert status == 200
+        await bot.adapter.idle()
+        assert [(r.method, r.error) for r in slack_mock.refusals] == [
+            ("chat.postEphemeral", "token_revoked")
+        ]
+        assert bot.app.delivery.credentials_refused("slack") == "Slack: token_revoked"
+    finally:
+        await bot.session.close()
+        await bot.app.stop()

@@ -244,6 +244,7 @@ class SlackAdapter:
             response_url=body.get("response_url"),
             ack_window=True,
             rename=self._renamer(),
+            on_refused_credentials=self._refused_credentials,
         )
 
         async def run() -> None:
@@ -284,6 +285,7 @@ class SlackAdapter:
             response_url=body.get("response_url"),
             ack_window=False,
             rename=self._renamer(),
+            on_refused_credentials=self._refused_credentials,
         )
 
         async def run() -> None:
@@ -293,6 +295,9 @@ class SlackAdapter:
             await self.app.dispatcher.dispatch_action(invocation, responder)
 
         await self._track(run())
+
+    def _refused_credentials(self, reason: str) -> None:
+        self.app.delivery.refuse_credentials(self.platform, reason)
 
     async def _on_lifecycle_event(self, body: Mapping[str, Any]) -> None:
         event = body.get("event") or {}

@@ -25,6 +25,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.naming import rename_commands, unchanged
+from bot.adapters.slack.sender import CREDENTIAL_ERRORS
 from bot.messages import Message
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,11 @@ class SlackResponder:
         response_url: str | None,
         ack_window: bool,
         rename: Callable[[str], str] = unchanged,
+        on_refused_credentials: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
+        #: Told when Slack refuses the bot's token (the adapter stops the platform's sending).
+        self.on_refused_credentials = on_refused_credentials
         self.rename = rename
         self.channel_id = channel_id
         self.user_id = user_id
@@ -149,6 +153,11 @@ class SlackResponder:
                 return
             except SlackApiError as exc:
                 error = str(exc.response.get("error") or exc.response.status_code)
+                if error in CREDENTIAL_ERRORS:
+                    log.error("Slack refused the bot's token (%s); reply not sent", error)
+                    if self.on_refused_credentials is not None:
+                        self.on_refused_credentials(f"Slack: {error}")
+                    return
                 if error not in CHANNEL_ERRORS and name != "DM":
                     # Not about where we post (e.g. revoked token, invalid blocks): another
                     # channel will not help.
