@@ -73,6 +73,8 @@ async def test_guild_commands_carry_no_bot_dm_context(
     await start_bot(discord_guild_ids=GUILD.id)
     (put,) = emulator.requests("PUT", rf"/applications/\d+/guilds/{GUILD.id}/commands")
     assert put.body and all(1 not in (c.get("contexts") or ()) for c in put.body)
+    # Nor the deprecated field that meant the same (discord.py sends it on every command).
+    assert all(c["dm_permission"] is False for c in put.body)
     assert emulator.commands[GUILD.id]  # the emulator, which refuses BOT_DM there, took them
 
 

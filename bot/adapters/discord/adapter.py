@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.base import PlatformUnreachable
+from bot.adapters.base import PlatformUnreachable, network_problem
 from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.responder import InteractionResponder
@@ -176,7 +176,7 @@ class DiscordAdapter:
             ready.cancel()
         if self._connect_task.done():
             problem = self._connect_task.exception()
-            detail = _network_problem(problem) if problem else "it closed"
+            detail = network_problem(problem) if problem else "it closed"
             raise PlatformUnreachable(
                 f"the Discord gateway connection failed during start ({detail}): check the "
                 "network and DISCORD_GATEWAY_URL"
@@ -198,7 +198,7 @@ class DiscordAdapter:
         except (aiohttp.ClientConnectorError, ssl.SSLError, OSError, TimeoutError) as exc:
             await self.client.close()
             raise PlatformUnreachable(
-                f"cannot reach the Discord API at {where} ({_network_problem(exc)}): check the "
+                f"cannot reach the Discord API at {where} ({network_problem(exc)}): check the "
                 "network and DISCORD_API_BASE_URL"
             ) from None
         except discord.HTTPException as exc:
@@ -232,7 +232,7 @@ class DiscordAdapter:
                     )
                     return
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                wait, why = delay, _network_problem(exc)
+                wait, why = delay, network_problem(exc)
             except Exception:
                 log.exception("Discord command sync failed; the commands registered before stay")
                 return
@@ -466,14 +466,3 @@ class DiscordAdapter:
         await self._run_with_deadline(
             self.app.dispatcher.dispatch_action(invocation, responder), responder, private
         )
-
-
-def _network_problem(exc: BaseException) -> str:
-    """A short description of a connection failure, without a traceback."""
-    if isinstance(exc, ssl.SSLError | aiohttp.ClientSSLError):
-        return f"TLS error: {getattr(exc, 'reason', None) or exc}"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return str(exc.os_error) or type(exc).__name__
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return str(exc) or type(exc).__name__

@@ -245,8 +245,11 @@ def build_tree(
 ) -> app_commands.CommandTree[discord.Client]:
     """The client's command tree: every declared command, global (and copied to `guild_ids`).
 
-    Guild commands carry no `contexts`: Discord takes them for global commands only, and a
-    guild command cannot be used in the bot's DMs anyway.
+    Guild commands carry no `contexts` and `dm_permission: false`: Discord documents both fields
+    as "only for globally-scoped commands" (Application Commands, application command object:
+    https://discord.com/developers/docs/interactions/application-commands#application-command-object),
+    and a guild command cannot be used in the bot's DMs anyway. discord.py sends
+    `dm_permission = not guild_only` on every top-level command, so guild trees set `guild_only`.
     """
     contexts = app_commands.AppCommandContext() if guild_ids else CONTEXTS
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
@@ -274,6 +277,7 @@ def build_tree(
                     inner.add_command(_command(handlers, leaf, leaf.path[2]))
         if all(c.permission is Permission.MODERATOR for c in registry.in_group((group,))):
             top.default_permissions = MODERATOR_PERMISSIONS
+        top.guild_only = bool(guild_ids)
         tree.add_command(top)
     for guild_id in guild_ids:
         tree.copy_global_to(guild=discord.Object(id=guild_id))

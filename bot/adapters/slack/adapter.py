@@ -26,7 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import PlatformUnreachable
+from bot.adapters.base import PlatformUnreachable, network_problem
 from bot.adapters.slack import identity
 from bot.adapters.slack.blocks import parse_button_value
 from bot.adapters.slack.manifest import BOT_EVENTS
@@ -130,8 +130,7 @@ class SlackAdapter:
         self.sender.rename = self._renamer()
         self.app.delivery.register_sender(self.platform, self.sender)
         if self.app_token is not None:
-            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            await self._connect_socket_mode(self.app_token)
         self._started = True
         modes = [m for m, on in (("Socket Mode", self.socket_mode), ("HTTP", self.http_mode)) if on]
         log.info(
@@ -156,11 +155,47 @@ class SlackAdapter:
                 f"the Slack API at {where} answered {error} to auth.test: check SLACK_API_URL"
             ) from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            detail = getattr(exc, "os_error", None) or exc
             raise PlatformUnreachable(
-                f"cannot reach the Slack API at {where} ({detail or type(exc).__name__}): "
+                f"cannot reach the Slack API at {where} ({network_problem(exc)}): "
                 "check the network and SLACK_API_URL"
             ) from None
+
+    async def _connect_socket_mode(self, app_token: str) -> None:
+        """Open the Socket Mode connection; a refused app-level token or an unreachable API
+        stops the start with one line, like auth.test.
+
+        The WebSocket URL is asked for here (apps.connections.open) and handed to the Socket Mode
+        client: left to itself, the client logs a traceback and retries every 10 s forever when
+        Slack refuses the token, so a wrong SLACK_APP_TOKEN would never stop the start.
+        """
+        self._socket = AsyncSocketModeHandler(self.bolt, app_token)
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+            self._socket.client.wss_uri = str(opened["url"])
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            await self._close_socket()
+            if error in REFUSED_TOKEN_ERRORS:
+                raise PlatformUnreachable(
+                    f"Slack refused the app-level token ({error}): check SLACK_APP_TOKEN (the "
+                    "app's Basic Information page, App-Level Tokens, scope connections:write)"
+                ) from None
+            raise PlatformUnreachable(
+                f"Slack answered {error} when opening Socket Mode: check SLACK_APP_TOKEN"
+            ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self._close_socket()
+            raise PlatformUnreachable(
+                f"cannot open Slack's Socket Mode connection ({network_problem(exc)}): check "
+                "the network and SLACK_API_URL"
+            ) from None
+
+    async def _close_socket(self) -> None:
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            with contextlib.suppress(Exception):
+                await socket.close_async()  # type: ignore[no-untyped-call]
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
