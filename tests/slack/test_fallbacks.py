@@ -131,3 +131,13 @@ async def test_long_rate_limit_gives_up_without_caching_a_no(slack_bot: SlackBot
     _, body = await slack_bot.command("/demo", "purge", user="UADMIN")
     assert texts(body) == "purged"
     assert len(slack_bot.mock.calls_to("users.info")) == 2
+
+
+async def test_a_refused_token_is_not_cached_as_member(slack_bot: SlackBot) -> None:
+    slack_bot.mock.users["UADMIN"] = {"name": "boss", "is_admin": True}
+    slack_bot.mock.fail("users.info", error="invalid_auth")
+    _, body = await slack_bot.command("/demo", "purge", user="UADMIN")
+    assert "Only moderators" in texts(body)
+    _, body = await slack_bot.command("/demo", "purge", user="UADMIN")
+    assert texts(body) == "purged"
+    assert len(slack_bot.mock.calls_to("users.info")) == 2

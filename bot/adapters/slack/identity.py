@@ -12,6 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.sender import CREDENTIAL_ERRORS
 from bot.commands.context import Actor, Place
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,10 @@ class AdminCache:
                     log.info("users.info rate-limited; asking again in %.0f s", retry_after)
                     self._blocked_until = max(self._blocked_until, self.monotonic() + retry_after)
                     continue
+                if exc.response.get("error") in CREDENTIAL_ERRORS:
+                    # Our token, not the user: a restart with a good token asks again.
+                    log.warning("users.info refused the bot's token; %s not looked up", user_id)
+                    return False
                 # Slack answered (e.g. user_not_found): remember the "no" like any other answer.
                 log.warning("users.info refused for %s: %s", user_id, exc.response.get("error"))
                 self._cache[user_id] = (self.monotonic(), False)
