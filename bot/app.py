@@ -98,10 +98,21 @@ class Application:
     async def add_cog(self, cog: Cog) -> None:
         if cog.name in self.cogs:
             raise ValueError(f"cog {cog.name!r} is loaded twice")
-        commands, actions = cog.commands(), cog.actions()
+        count = self.declare(cog)
+        await cog.setup()
+        self.cogs[cog.name] = cog
+        log.debug("cog %s loaded: %d commands", cog.name, count)
+
+    def declare(self, cog: Cog) -> int:
+        """Put the cog's commands, buttons, group descriptions and job kinds in the registry,
+        without setting the cog up (no database); the number of commands it declares.
+
+        `add_cog` and generated artefacts (the Slack manifest) both go through here, so what
+        a platform is told about is exactly what the running bot serves."""
+        commands = cog.commands()
         for cmd in commands:
             self.registry.add(cmd)
-        for act in actions:
+        for act in cog.actions():
             self.registry.add_action(act)
         for group, description in cog.groups.items():
             self.registry.describe_group(group, description)
@@ -109,9 +120,7 @@ class Application:
             if job.name in self.jobs:
                 raise ValueError(f"job kind {job.name!r} is declared twice")
             self.jobs[job.name] = job
-        await cog.setup()
-        self.cogs[cog.name] = cog
-        log.debug("cog %s loaded: %d commands", cog.name, len(commands))
+        return len(commands)
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)

@@ -268,8 +268,7 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
     import yaml
 
     from bot.adapters.slack.manifest import build_manifest, manifest_name_problem
-    from bot.app import Application
-    from bot.loader import load_cog_classes
+    from bot.ops.compose import declared_registry
 
     problem = manifest_name_problem(args.name)
     if problem is not None:
@@ -284,16 +283,9 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    app = Application(settings)
-    for cls in load_cog_classes(settings.cogs, settings.disabled_cogs):
-        cog = cls(app)
-        for cmd in cog.commands():
-            app.registry.add(cmd)
-        for group, description in cog.groups.items():
-            app.registry.describe_group(group, description)
-    asyncio.run(app.db.close())
+    registry = asyncio.run(declared_registry(settings))
     manifest = build_manifest(
-        app.registry,
+        registry,
         request_url=None if socket else args.url,
         name=args.name,
         prefix=settings.slack_command_prefix,

@@ -19,12 +19,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.adapters.base import Adapter
 from bot.app import Application
 from bot.cog import Cog
+from bot.commands.registry import CommandRegistry
+from bot.loader import load_cog_classes
 from bot.ops.http_server import HttpServer
 from bot.settings import Settings
 from bot.timing.clock import Clock
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from bot.adapters.console import ConsoleAdapter
 
 
 class PlatformConfigError(Exception):
@@ -80,7 +84,7 @@ async def build_application(
     try:
         await app.start(services=services)
         if console is not None:
-            app.add_adapter(_console(app, console))
+            app.add_adapter(console_adapter(app, console))
         for platform in wanted:
             app.add_adapter(platform_adapter(app, platform, tuning))
     except BaseException:
@@ -116,7 +120,20 @@ def platform_adapter(app: Application, platform: str, tuning: Tuning = Tuning())
     raise PlatformConfigError(f"{platform}: this build has no adapter for it")
 
 
-def _console(app: Application, options: ConsoleOptions) -> Adapter:
+async def declared_registry(settings: Settings) -> CommandRegistry:
+    """Every enabled cog's declarations, read exactly as `build_application` loads them, but
+    without migrating or touching the database (for artefacts such as the Slack manifest)."""
+    app = Application(settings)
+    try:
+        for cls in load_cog_classes(settings.cogs, settings.disabled_cogs):
+            app.declare(cls(app))
+    finally:
+        await app.db.close()
+    return app.registry
+
+
+def console_adapter(app: Application, options: ConsoleOptions = ConsoleOptions()) -> ConsoleAdapter:
+    """The console adapter on a built application (what `mlebot console` runs)."""
     from bot.adapters.console import ConsoleAdapter
 
     return ConsoleAdapter(

@@ -7,8 +7,8 @@ import io
 
 from rich.console import Console
 
-from bot.adapters.console import ConsoleAdapter
 from bot.messages import Message
+from bot.ops.compose import ConsoleOptions, console_adapter
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
@@ -20,8 +20,11 @@ async def test_scheduled_posts_and_dms_are_printed(
 ) -> None:
     app = await make_app([])
     out = io.StringIO()
-    adapter = ConsoleAdapter(
-        app, stdin=io.StringIO(""), console=Console(file=out, width=100), interactive=False
+    adapter = console_adapter(
+        app,
+        ConsoleOptions(
+            stdin=io.StringIO(""), console=Console(file=out, width=100), interactive=False
+        ),
     )
     await adapter.start()
     post = Destination("console", "console", DestinationKind.CHANNEL, "general", "general")

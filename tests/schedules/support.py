@@ -97,19 +97,21 @@ class ConsoleSession:
 
         from rich.console import Console
 
-        from bot.adapters.console import ConsoleAdapter
+        from bot.ops.compose import ConsoleOptions, console_adapter
 
         self.buffer = io.StringIO()
         console = Console(
             file=self.buffer, width=240, no_color=True, force_terminal=False, highlight=False
         )
-        self.adapter = ConsoleAdapter(
+        self.adapter = console_adapter(
             app,
-            actor_name=name,
-            moderator=moderator,
-            stdin=io.StringIO(""),
-            console=console,
-            interactive=False,
+            ConsoleOptions(
+                actor_name=name,
+                moderator=moderator,
+                stdin=io.StringIO(""),
+                console=console,
+                interactive=False,
+            ),
         )
         self._seen = 0
 

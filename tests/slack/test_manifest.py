@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from bot.adapters.slack.manifest import BOT_SCOPES, build_manifest
 from bot.commands.registry import Command as Cmd
 from bot.commands.registry import CommandRegistry, Option, OptionType
 from bot.ops.cli import main
+from bot.ops.compose import build_application, declared_registry
 from bot.settings import Settings
 
 
@@ -102,3 +104,19 @@ def test_a_35_character_name_with_spaces_is_fine() -> None:
     manifest = build_manifest(registry(), request_url=None, name=name)
     assert manifest["display_information"]["name"] == name
     assert manifest["features"]["bot_user"]["display_name"] == name
+
+
+async def test_the_manifest_declares_exactly_the_commands_the_running_bot_serves(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'bot.db'}"})
+    declared = await declared_registry(settings)
+    assert not (tmp_path / "bot.db").exists()  # read without touching the database
+    app = await build_application(settings, platforms=False, services=False)
+    try:
+        served = app.registry
+        assert [c.path for c in declared.all()] == [c.path for c in served.all()]
+        assert set(declared.actions) == set(served.actions)
+        assert declared.group_descriptions == served.group_descriptions
+    finally:
+        await app.stop()
