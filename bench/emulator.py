@@ -8,7 +8,8 @@ one-second window; over it, the answer is a 429 shaped like the platform's (Disc
 `retry_after` and `global: true`, `X-RateLimit-Scope: global`; Slack: `Retry-After` header,
 `error: ratelimited`). `fail-rate` answers that fraction of message posts with a 503.
 
-Discord: `POST /discord/api/v10/users/@me/channels` opens a DM, `POST
+Discord: `GET /discord/api/v10/users/@me` and `.../oauth2/applications/@me` (a discord.py
+login), `POST /discord/api/v10/users/@me/channels` opens a DM (channel id `7<user id>`), `POST
 /discord/api/v10/channels/{id}/messages` posts (a repeated `nonce` with `enforce_nonce` returns
 the first message and is not delivered again). Slack: `conversations.open` and
 `chat.postMessage` under `/slack/api/`. `GET /stats` returns the counts; `POST /reset` zeroes them.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import random
@@ -67,6 +69,20 @@ class Emulator:
         self.last_admitted = now
         return 0.0
 
+    def window_headers(self, bucket: str) -> dict[str, str]:
+        """Discord's rate-limit headers for a bucket bounded by the ceiling's one-second window
+        (Discord docs, Topics: Rate Limits, Header Format), so clients such as discord.py learn
+        how many requests may be in flight instead of sending one at a time."""
+        now = time.monotonic()
+        reset_after = max(0.001, self.window + 1 - now)
+        return {
+            "X-RateLimit-Limit": str(int(self.ceiling)),
+            "X-RateLimit-Remaining": str(max(0, int(self.ceiling) - self.in_window)),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket,
+        }
+
     def fails(self) -> bool:
         if self.fail_rate and self.random.random() < self.fail_rate:
             self.counts["failed_5xx"] += 1
@@ -96,13 +112,47 @@ class Emulator:
 
     # -- Discord -------------------------------------------------------------------------
 
+    async def discord_me(self, request: web.Request) -> web.Response:
+        """The bot user (discord.py's login asks for it)."""
+        wait = await self.admit()
+        if wait:
+            return _discord_429(wait)
+        return _discord_json({**_user("800000000000000002", "bench"), "bot": True})
+
+    async def discord_application(self, request: web.Request) -> web.Response:
+        """The application (discord.py's login asks for it too)."""
+        wait = await self.admit()
+        if wait:
+            return _discord_429(wait)
+        return _discord_json(
+            {
+                "id": "800000000000000001",
+                "name": "bench",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": _user("900000000000000001", "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
+
     async def discord_open(self, request: web.Request) -> web.Response:
         wait = await self.admit()
         if wait:
             return _discord_429(wait)
         body = await request.json()
         self.counts["dm_opened"] += 1
-        return web.json_response({"id": f"dm{body['recipient_id']}", "type": 1})
+        recipient = str(body["recipient_id"])
+        return _discord_json(
+            {
+                "id": f"7{recipient}",  # a snowflake: digits only
+                "type": 1,
+                "recipients": [_user(recipient, "member")],
+            },
+            headers=self.window_headers("dm-open"),
+        )
 
     async def discord_post(self, request: web.Request) -> web.Response:
         wait = await self.admit()
@@ -114,7 +164,15 @@ class Emulator:
         channel = request.match_info["channel"]
         nonce = str(body["nonce"]) if body.get("enforce_nonce") and body.get("nonce") else None
         self.deliver(channel, nonce)
-        return web.json_response({"id": str(self.counts["messages"]), "channel_id": channel})
+        # A channel's own message bucket (Discord: 5 per 5 s per channel); one DM each here.
+        headers = {
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Reset": f"{time.time() + 5:.3f}",
+            "X-RateLimit-Reset-After": "5.000",
+            "X-RateLimit-Bucket": "channel-messages",
+        }
+        return _discord_json(_message(str(self.counts["messages"]), channel, body), headers=headers)
 
     # -- Slack ---------------------------------------------------------------------------
 
@@ -153,6 +211,8 @@ class Emulator:
 
     def app(self) -> web.Application:
         app = web.Application()
+        app.router.add_get("/discord/api/v10/users/@me", self.discord_me)
+        app.router.add_get("/discord/api/v10/oauth2/applications/@me", self.discord_application)
         app.router.add_post("/discord/api/v10/users/@me/channels", self.discord_open)
         app.router.add_post("/discord/api/v10/channels/{channel}/messages", self.discord_post)
         app.router.add_post("/slack/api/conversations.open", self.slack_open)
@@ -162,14 +222,61 @@ class Emulator:
         return app
 
 
+def _discord_json(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    # discord.py decodes a body as JSON only when Content-Type is exactly application/json.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _user(user_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "discriminator": "0",
+        "global_name": None,
+        "avatar": None,
+        "public_flags": 0,
+    }
+
+
+def _message(message_id: str, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A created message as Discord answers it (the fields discord.py reads)."""
+    return {
+        "id": message_id,
+        "channel_id": channel,
+        "type": 0,
+        "content": body.get("content") or "",
+        "author": _user("800000000000000002", "bench"),
+        "embeds": body.get("embeds") or [],
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": "2026-12-05T00:00:00+00:00",
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [],
+    }
+
+
 def _discord_429(wait: float) -> web.Response:
-    return web.json_response(
+    return _discord_json(
         {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True},
         status=429,
         headers={
             "Retry-After": str(math.ceil(wait)),
             "X-RateLimit-Global": "true",
             "X-RateLimit-Scope": "global",
+            # Discord answers through its proxy; a 429 without it looks like a Cloudflare ban
+            # to discord.py, which then gives up instead of waiting.
+            "Via": "1.1 google",
         },
     )
 

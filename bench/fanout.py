@@ -14,6 +14,12 @@ counted apart). A naive baseline (`for each subscriber: await send()`) then runs
 process over a sample of subscribers. Slack mode uses the real Slack adapter's Sender; Discord
 mode the real Discord adapter's Sender (nonce + enforce_nonce, cached DM channels).
 
+`--baseline discordpy` compares instead with the fair peer a careful discord.py author would
+write (bench/fanout_peer.py: discord.py's own client, `create_dm` + `send` under a semaphore,
+its built-in rate-limit handling, no database), in its own process against the same emulator,
+ceiling and latency: once to the end (`peer_msgs_per_s`), then SIGKILLed after half the messages
+and started again as an operator would (`peer_losses`, `peer_duplicates`).
+
 A DM to a new subscriber costs two requests (open the DM channel, post), so messages/s is about
 half the request ceiling on a first fan-out; `ceiling_ratio` is requests/s over the ceiling.
 The last line printed is one JSON object with the figures.
@@ -265,17 +271,66 @@ def start_emulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str
 
 def run_bot(args: argparse.Namespace, kill_at: int | None) -> dict[str, Any] | None:
     """One bot process; SIGKILLed once the emulator has received `kill_at` messages."""
-    proc = subprocess.Popen(_worker_cmd(args), stdout=subprocess.PIPE, text=True)
+    return _run_killable(_worker_cmd(args), args.api, kill_at)
+
+
+def run_peer(args: argparse.Namespace, kill_at: int | None) -> dict[str, Any] | None:
+    """One discord.py peer process (bench/fanout_peer.py), SIGKILLed like `run_bot`."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.fanout_peer",
+        *("--api", args.api, "--subscribers", str(args.subscribers)),
+        *("--concurrency", str(settings_for(args).delivery_concurrency)),
+    ]
+    return _run_killable(cmd, args.api, kill_at)
+
+
+def peer_figures(args: argparse.Namespace) -> dict[str, Any]:
+    """The discord.py peer: a clean run, then a run SIGKILLed at 50 % and started again."""
+    n = args.subscribers
+    http_json(f"{args.api}/reset", "POST")
+    clean = run_peer(args, None)
+    assert clean is not None
+    stats = http_json(f"{args.api}/stats")
+    busy = float(stats.get("busy_seconds") or 0.0) or float(clean["seconds"])
+    figures: dict[str, Any] = {
+        "peer": "discord.py (create_dm + send, asyncio.gather under a semaphore)",
+        "peer_concurrency": settings_for(args).delivery_concurrency,
+        "peer_msgs_per_s": round(int(stats.get("channels", 0)) / busy, 1),
+        "peer_cpu_us_per_msg": round(float(clean["cpu_s"]) / max(1, n) * 1e6, 1),
+        "peer_peak_rss_mb": round(float(clean["peak_rss_mb"]), 1),
+        "peer_rate_limited_429": int(stats.get("rate_limited", 0)),
+        "peer_failed": int(clean["failed"]),
+        "peer_clean_losses": n - int(stats.get("channels", 0)),
+    }
+    http_json(f"{args.api}/reset", "POST")
+    killed = run_peer(args, n // 2)
+    assert killed is None, "the peer finished before half the messages arrived"
+    at_kill = int(http_json(f"{args.api}/stats").get("messages", 0))
+    run_peer(args, None)  # the operator starts the script again
+    after = http_json(f"{args.api}/stats")
+    figures.update(
+        peer_killed_after_messages=at_kill,
+        peer_losses=n - int(after.get("channels", 0)),
+        peer_duplicates=int(after.get("duplicates", 0)),
+    )
+    return figures
+
+
+def _run_killable(cmd: list[str], api: str, kill_at: int | None) -> dict[str, Any] | None:
+    """Run `cmd`; SIGKILL it once the emulator at `api` has received `kill_at` messages."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     if kill_at is not None:
         while proc.poll() is None:
-            if int(http_json(f"{args.api}/stats").get("messages", 0)) >= kill_at:
+            if int(http_json(f"{api}/stats").get("messages", 0)) >= kill_at:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 return None
             time.sleep(0.02)
     out, _ = proc.communicate()
     if proc.returncode != 0:
-        raise SystemExit(f"the bot process failed ({proc.returncode})")
+        raise SystemExit(f"{' '.join(cmd[1:3])} failed ({proc.returncode})")
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
@@ -374,7 +429,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kills", type=int, default=0, help="SIGKILL the bot K times")
     parser.add_argument("--processes", type=int, default=1, help="bot processes at once")
     parser.add_argument("--lease-seconds", type=float, default=None, help="outbox lease")
-    parser.add_argument("--baseline", type=int, default=200, help="baseline sample size")
+    parser.add_argument(
+        "--baseline",
+        choices=("naive", "discordpy", "none"),
+        default="naive",
+        help="peer to compare with: a naive await-each-send loop over a sample, or discord.py",
+    )
+    parser.add_argument(
+        "--baseline-sample", type=int, default=200, help="subscribers of the naive baseline"
+    )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
@@ -420,18 +483,33 @@ def main(argv: list[str] | None = None) -> int:
             figures = one_fanout(args, 2, kills=0, rng=rng)
             figures["first_fanout"] = {k: first[k] for k in SUMMARY_KEYS}
             report(args, figures, "next digest, new bot process (DM channel ids from storage)")
-        base = asyncio.run(baseline(args, min(args.baseline, n))) if args.baseline else {}
-        figures["baseline_n"] = min(args.baseline, n)
-        figures["baseline_msgs_per_s"] = round(base.get("msgs_per_s", 0.0), 1)
-        figures["baseline_cpu_us_per_msg"] = round(base.get("cpu_us_per_msg", 0.0), 1)
+        if args.baseline == "naive":
+            sample = min(args.baseline_sample, n)
+            base = asyncio.run(baseline(args, sample))
+            figures["baseline_n"] = sample
+            figures["baseline_msgs_per_s"] = round(base.get("msgs_per_s", 0.0), 1)
+            figures["baseline_cpu_us_per_msg"] = round(base.get("cpu_us_per_msg", 0.0), 1)
+        elif args.baseline == "discordpy":
+            if args.platform != "discord":
+                raise SystemExit("--baseline discordpy needs --platform discord")
+            figures.update(peer_figures(args))
     finally:
         emulator.terminate()
         emulator.wait()
         tmp.cleanup()
-    print(
-        f"baseline (await each send, first contact, {figures['baseline_n']} subscribers): "
-        f"{figures['baseline_msgs_per_s']} msgs/s"
-    )
+    if "baseline_n" in figures:
+        print(
+            f"baseline (await each send, first contact, {figures['baseline_n']} subscribers): "
+            f"{figures['baseline_msgs_per_s']} msgs/s"
+        )
+    if "peer_msgs_per_s" in figures:
+        print(
+            f"peer ({figures['peer']}, {figures['peer_concurrency']} at once, first contact): "
+            f"{figures['peer_msgs_per_s']} msgs/s, {figures['peer_cpu_us_per_msg']} CPU us/msg, "
+            f"{figures['peer_rate_limited_429']} answered 429; SIGKILLed after "
+            f"{figures['peer_killed_after_messages']} messages and started again: losses "
+            f"{figures['peer_losses']}, duplicates {figures['peer_duplicates']}"
+        )
     print(json.dumps(figures))
     return 0
 
