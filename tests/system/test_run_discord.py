@@ -151,6 +151,9 @@ async def test_mlebot_run_on_discord_end_to_end(emulator: DiscordEmulator, tmp_p
             assert "https://leetcode.com/problems/" in json.dumps(message), message
         # The member whose DMs are closed got nothing, and the bot carried on.
         assert not posted(emulator, emulator.dm_channels.get(CLOSED["user_id"]))
+        # ... because Discord refused it (50007 on the DM channel), not because nobody tried.
+        closed_dm = emulator.dm_channels[CLOSED["user_id"]]
+        assert emulator.requests("POST", rf"/channels/{closed_dm}/messages")
         assert "/resource search" in await ask(emulator, "help", **OPEN)
         assert bot.running
     finally:

@@ -162,6 +162,10 @@ async def test_mlebot_run_on_slack_end_to_end(mock: SlackMock, tmp_path: Path) -
             for message in (post, dms[0]):
                 assert "https://leetcode.com/problems/" in json.dumps(message)
             assert not posts_to(mock, "D" + DISABLED[0])
+            # ... because Slack refused the DM (user_disabled), not because nobody tried.
+            assert any(
+                c.params.get("users") == DISABLED[0] for c in mock.calls_to("conversations.open")
+            )
             assert "/resource search" in await slack.command("/help")
             assert bot.running
     finally:
