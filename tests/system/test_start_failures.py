@@ -64,6 +64,25 @@ async def test_an_unreachable_discord_api_exits_2(tmp_path: Path) -> None:
     assert_one_clear_line(bot, "cannot reach the Discord API", "DISCORD_API_BASE_URL")
 
 
+async def test_an_unreachable_discord_gateway_exits_2(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    bot = BotProcess(
+        tmp_path,
+        {
+            "DISCORD_TOKEN": emulator.token,
+            "DISCORD_API_BASE_URL": emulator.api_url,
+            "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{free_port()}",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        },
+    )
+    await bot.start()
+    assert await bot.wait_exit() == 2
+    assert_one_clear_line(
+        bot, "cannot reach the Discord gateway", "connection refused", "DISCORD_GATEWAY_URL"
+    )
+
+
 async def test_slack_refused_token_and_unreachable_api_exit_2(tmp_path: Path) -> None:
     mock = SlackMock()
     await mock.start()

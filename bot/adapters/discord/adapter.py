@@ -46,6 +46,8 @@ ACK_WINDOW_SECONDS = 2.0
 #: Autocomplete answers must arrive well inside the same 3 s.
 AUTOCOMPLETE_SECONDS = 2.0
 START_TIMEOUT_SECONDS = 60.0
+#: How long the start-up look at the gateway (TCP, and TLS for wss://) may take.
+GATEWAY_CHECK_SECONDS = 10.0
 STOP_GRACE_SECONDS = 10.0
 SYNC_STATE_KEY = "discord.commands_hash:{application_id}"
 #: Start waits this long for the command sync; a slower one (a long 429) goes on behind.
@@ -150,6 +152,7 @@ class DiscordAdapter:
         self.synced: bool | None = None  # after start: whether commands were (re)synced
         self._sync_task: asyncio.Task[None] | None = None
         self.api_url = settings.discord_api_base_url
+        self.gateway_url = yarl.URL(settings.discord_gateway_url)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -162,6 +165,7 @@ class DiscordAdapter:
         registered before stay in use.
         """
         await self._login()
+        await self._check_gateway()
         self._sync_task = asyncio.create_task(self._keep_commands_synced(), name="discord-sync")
         await asyncio.wait([self._sync_task], timeout=SYNC_START_WAIT_SECONDS)
         self._connect_task = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -206,6 +210,30 @@ class DiscordAdapter:
             raise PlatformUnreachable(
                 f"the Discord API at {where} answered {exc.status} at login: check "
                 "DISCORD_API_BASE_URL, or Discord's status"
+            ) from None
+
+    async def _check_gateway(self) -> None:
+        """Open (and close) a TCP connection to the gateway, with TLS for wss://.
+
+        discord.py retries an unreachable gateway forever, logging a traceback each time, and
+        once failed on its own reconnect path with an unrelated error; this one look first
+        turns a wrong DISCORD_GATEWAY_URL or a blocked network into one clear line."""
+        url = self.gateway_url
+        secure = url.scheme == "wss"
+        port = url.port or (443 if secure else 80)
+        try:
+            async with asyncio.timeout(GATEWAY_CHECK_SECONDS):
+                _, writer = await asyncio.open_connection(
+                    url.host, port, ssl=ssl.create_default_context() if secure else None
+                )
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        except (OSError, TimeoutError) as exc:
+            await self.client.close()
+            raise PlatformUnreachable(
+                f"cannot reach the Discord gateway at {url} ({network_problem(exc)}): check the "
+                "network and DISCORD_GATEWAY_URL"
             ) from None
 
     async def _keep_commands_synced(self) -> None:
