@@ -7,7 +7,10 @@ after a crash is dropped by Discord. One attempt per call, over the delivery eng
 keep-alive HTTP client (discord.py's client would retry and sleep by itself, and aiohttp costs
 more CPU per request than a whole delivery may); failures are reported as the delivery engine's
 error types: 429 -> RateLimited (global or route, Retry-After), 5xx and network trouble ->
-TransientError, DMs closed (50007) and unknown user/channel -> PermanentError.
+TransientError, DMs closed (50007) and unknown user/channel -> PermanentError, a refused token
+(401) -> InvalidCredentials. After one 401 the sender sends nothing more (every later call raises
+InvalidCredentials without a request): Discord bans an IP after 10,000 invalid requests in 10
+minutes, so a revoked token costs at most the requests already in flight.
 
 A digest goes to every subscriber as the same Message: its JSON is rendered and encoded once
 (`_encoded`), and each send only splices its nonce in front.
@@ -25,7 +28,13 @@ from typing import Any
 from bot.adapters.discord.render import render
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.http import HttpClient
-from bot.delivery.sender import DeliveryError, PermanentError, RateLimited, TransientError
+from bot.delivery.sender import (
+    DeliveryError,
+    InvalidCredentials,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 from bot.messages import Message
 from bot.scheduling.jobs import Destination, DestinationKind
 
@@ -80,6 +89,8 @@ class DiscordSender:
         self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
         self.max_connections = max_connections
         self._client: HttpClient | None = None
+        #: Why Discord refused the token (401); set once, nothing is sent afterwards.
+        self.refused: str | None = None
         # id(message) -> (message, its encoded parts); the message is kept so its id stays unique
         self._encoded: OrderedDict[int, tuple[Message, list[bytes]]] = OrderedDict()
 
@@ -104,6 +115,8 @@ class DiscordSender:
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str
     ) -> None:
+        if self.refused is not None:
+            raise InvalidCredentials(self.refused)
         is_dm = destination.kind is DestinationKind.DM
         try:
             if is_dm:
@@ -154,10 +167,15 @@ class DiscordSender:
 
     async def _request(self, method: str, path: str, body: bytes, *, answer: bool = True) -> Any:
         """The answer's JSON (None with `answer=False`: a posted message is not read back)."""
+        if self.refused is not None:  # refused while this send waited (e.g. after opening a DM)
+            raise InvalidCredentials(self.refused)
         response = await self._http().request(method, path, body)
         if 200 <= response.status < 300:
             return response.json() if answer else None
-        raise classify(response.status, response.headers, response.json(), path)
+        error = classify(response.status, response.headers, response.json(), path)
+        if isinstance(error, InvalidCredentials) and self.refused is None:
+            self.refused = error.reason
+        raise error
 
 
 def _dumps(payload: Mapping[str, Any]) -> bytes:
@@ -184,6 +202,10 @@ def classify(status: int, headers: Mapping[str, str], data: Any, path: str = "")
         return RateLimited(retry_after, scope=scope, reason=f"Discord rate limit: {message}")
     if status >= 500:
         return TransientError(f"Discord answered {status}")
+    if status == 401:
+        # Discord docs, Topics: Opcodes and Status Codes (HTTP 401 UNAUTHORIZED: the
+        # Authorization header was missing or invalid) - a revoked or wrong bot token.
+        return InvalidCredentials(f"Discord 401: {message} (check DISCORD_TOKEN)")
     if code == UNKNOWN_CHANNEL:
         return UnknownChannel(f"Discord {code}: {message}")
     if code in RECIPIENT_CODES:
@@ -194,7 +216,7 @@ def classify(status: int, headers: Mapping[str, str], data: Any, path: str = "")
         return PermanentError(f"Discord {code}: {message}", recipient_undeliverable=False)
     if status == 404:
         return PermanentError(f"Discord 404: {message}")
-    # Bad token, invalid body...: retrying cannot help, and it is not the recipient's fault.
+    # An invalid body...: retrying cannot help, and it is not the recipient's fault.
     return PermanentError(f"Discord {status} {code}: {message}", recipient_undeliverable=False)
 
 

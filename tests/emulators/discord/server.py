@@ -136,6 +136,13 @@ class DiscordEmulator:
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()  # user ids that do not accept DMs (50007)
         self.unknown_users: set[str] = set()
+        #: Revoke the bot token once this many messages were created (None: never).
+        self.revoke_after_messages: int | None = None
+        self.messages_created = 0
+        #: Requests answered 401, 403 or 429 (not shared-scope 429s): what Discord counts
+        #: towards its ban of 10,000 invalid requests in 10 minutes (Discord docs, Topics:
+        #: Rate Limits, "Invalid Request Limit aka Cloudflare bans").
+        self.invalid_requests: collections.Counter[int] = collections.Counter()
         self.sessions: list[_Session] = []
         self.identifies = 0
         self.resumes = 0
@@ -225,17 +232,32 @@ class DiscordEmulator:
         call = Call(request.method, path, body, dict(request.headers))
         self.calls.append(call)
         try:
-            if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
-                ("/interactions/", "/webhooks/")
+            response = await self._answer(request, path, body)
+            if response.status in (401, 403) or (
+                response.status == 429 and response.headers.get("X-RateLimit-Scope") != "shared"
             ):
-                return _error(401, 0, "401: Unauthorized")
-            for fault in self.faults:
-                if fault.matches(request.method, path):
-                    fault.times -= 1
-                    return _fault_response(fault)
-            return await self._route(request.method, path, body, request.query)
+                self.invalid_requests[response.status] += 1
+            return response
         finally:
             await self._notify()
+
+    def revoke_token(self) -> None:
+        """The bot token stops working (as after a reset in the developer portal): every
+        request carrying it is answered 401 and the gateway closes IDENTIFY with 4004."""
+        self.token = f"revoked-{self.token}"
+
+    async def _answer(self, request: web.Request, path: str, body: Any) -> web.StreamResponse:
+        if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
+            ("/interactions/", "/webhooks/")
+        ):
+            # Discord docs, Topics: Opcodes and Status Codes: 401 UNAUTHORIZED, body
+            # {"message": "401: Unauthorized", "code": 0}.
+            return _error(401, 0, "401: Unauthorized")
+        for fault in self.faults:
+            if fault.matches(request.method, path):
+                fault.times -= 1
+                return _fault_response(fault)
+        return await self._route(request.method, path, body, request.query)
 
     async def _route(
         self, method: str, path: str, body: Any, query: Mapping[str, str]
@@ -370,6 +392,11 @@ class DiscordEmulator:
         message = self._message(self.new_id(), body)
         message["channel_id"] = channel_id
         posted.append(message)
+        self.messages_created += 1
+        if self.revoke_after_messages is not None and (
+            self.messages_created >= self.revoke_after_messages
+        ):
+            self.revoke_token()
         return _json(message)
 
     # -- gateway ---------------------------------------------------------------------------
