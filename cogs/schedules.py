@@ -1,8 +1,9 @@
-"""`/schedule ...` and `/settings ...`: moderators configure what the bot posts, where and when.
+"""`/schedule ...`: moderators configure what the bot posts, where and when.
 
 Everything here is moderator-only (checked by the dispatcher on every call) and every change is
 written to the audit log. The schedules themselves live in the database and are run by the
-schedule service (`app.schedules`, see `bot.scheduling.scheduler`).
+schedule service (`app.schedules`, see `bot.scheduling.scheduler`). The community's time zone
+and moderators are set with `/settings` (`cogs.settings`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.cog import Cog, command
-from bot.commands.context import AutocompleteContext, ChannelRef, Context, RoleRef, UserRef
+from bot.commands.context import AutocompleteContext, ChannelRef, Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Choice, Option, OptionType, Permission
-from bot.messages import Message, Section, Tone, text
+from bot.messages import Message, Section, Tone
 from bot.scheduling.scheduler import ScheduleView
 from bot.timing.cron import CronError, parse_cron
 from bot.timing.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
 from storage.audit import AuditEntry
-from storage.communities import ModeratorGrant
 from storage.schedules import Schedule, ScheduleRun
 
 #: The job kinds the schedule commands create (declared by the digest and DSA cogs).
@@ -113,7 +111,6 @@ class SchedulesCog(Cog):
     description = "Moderators set what the bot posts on its own, where and when."
     groups = {
         "schedule": "Moderators: schedule the digest and DSA posts (list, pause, history...)",
-        "settings": "Moderators: community time zone and who counts as a moderator",
     }
 
     # -- creating and changing ------------------------------------------------------------
@@ -404,130 +401,6 @@ class SchedulesCog(Cog):
             body = f"**{schedule.name}** could not run: {result.outcome}."
             tone = Tone.ERROR
         await ctx.reply(Message(body=body, tone=tone))
-
-    # -- settings -------------------------------------------------------------------------
-
-    @command(
-        "settings timezone",
-        "Set the community's time zone (the default for new schedules)",
-        Option("zone", OptionType.TIMEZONE, "IANA zone, e.g. Europe/London", required=True),
-        permission=Permission.MODERATOR,
-        private=True,
-        examples=("/settings timezone Europe/London", "/settings timezone America/New_York"),
-        help="Existing schedules keep the zone they were set in; change one by scheduling it "
-        "again with the same name.",
-    )
-    async def timezone(self, ctx: Context, zone: str) -> None:
-        old = ctx.community.timezone
-        if old == zone:
-            await ctx.reply(f"The time zone is already {zone}.")
-            return
-        async with self.app.db.transaction() as conn:
-            await self.app.communities.set_timezone(ctx.community.id, zone, conn=conn)
-            await self._audit(ctx, "settings.timezone", "settings:timezone", old, zone, conn)
-        await ctx.reply(
-            Message(
-                body=f"Time zone set to **{zone}** (was {old}). New schedules use it by default.",
-                tone=Tone.SUCCESS,
-            )
-        )
-
-    @command(
-        "settings moderator-role",
-        "Give a role moderator rights (Discord), or take them away",
-        Option("role", OptionType.ROLE, "The role", required=True),
-        Option(
-            "action",
-            OptionType.STRING,
-            "add (default) or remove",
-            choices=(Choice("add", "add"), Choice("remove", "remove")),
-            default="add",
-        ),
-        permission=Permission.MODERATOR,
-        private=True,
-        examples=("/settings moderator-role @mods", "/settings moderator-role @mods remove"),
-    )
-    async def moderator_role(self, ctx: Context, role: RoleRef, action: str) -> None:
-        await self._grant(ctx, "role", role.id, role.name, str(role), action == "add")
-
-    @command(
-        "settings moderators add",
-        "Give a member moderator rights (Slack, console)",
-        Option("user", OptionType.USER, "The member", required=True),
-        permission=Permission.MODERATOR,
-        private=True,
-        examples=("/settings moderators add @ana",),
-    )
-    async def moderators_add(self, ctx: Context, user: UserRef) -> None:
-        await self._grant(ctx, "user", user.id, user.name, str(user), True)
-
-    @command(
-        "settings moderators remove",
-        "Take moderator rights from a member",
-        Option("user", OptionType.USER, "The member", required=True),
-        permission=Permission.MODERATOR,
-        private=True,
-        examples=("/settings moderators remove @ana",),
-    )
-    async def moderators_remove(self, ctx: Context, user: UserRef) -> None:
-        await self._grant(ctx, "user", user.id, user.name, str(user), False)
-
-    async def _grant(
-        self, ctx: Context, kind: str, ref_id: str, ref_name: str, label: str, add: bool
-    ) -> None:
-        communities = self.app.communities
-        community_id = ctx.community.id
-        async with self.app.db.transaction() as conn:  # the change and its audit entry, together
-            before = await communities.moderator_grants(community_id, conn=conn)
-            if add:
-                grant = ModeratorGrant(kind, ref_id, ref_name)
-                changed = await communities.grant_moderator(community_id, grant, conn=conn)
-            else:
-                changed = await communities.revoke_moderator(community_id, kind, ref_id, conn=conn)
-            if changed:
-                after = await communities.moderator_grants(community_id, conn=conn)
-                action = f"settings.moderators.{'add' if add else 'remove'}"
-                await self._audit(
-                    ctx,
-                    action,
-                    "settings:moderators",
-                    _grants_value(before),
-                    _grants_value(after),
-                    conn,
-                )
-        if add:
-            done, same = f"{label} is now a moderator.", f"{label} is already a moderator."
-        else:
-            done = f"{label} is no longer a moderator."
-            same = f"{label} was not a configured moderator."
-            if kind == "user":
-                same += " Platform admins (Manage Server, workspace admins) always are."
-        await ctx.reply(Message(body=done, tone=Tone.SUCCESS) if changed else text(same))
-
-    async def _audit(
-        self,
-        ctx: Context,
-        action: str,
-        target: str,
-        old: Any,
-        new: Any,
-        conn: AsyncConnection,
-    ) -> None:
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action=action,
-            target=target,
-            old=old,
-            new=new,
-            at=self.app.clock.now(),
-            conn=conn,
-        )
-
-
-def _grants_value(grants: list[ModeratorGrant]) -> list[str]:
-    return [f"{g.kind}:{g.ref_name}" for g in grants]
 
 
 def _view_section(view: ScheduleView, community_zone: str) -> Section:

@@ -1,4 +1,4 @@
-"""Messages for resource lookups: search results, one resource, topics (pure functions)."""
+"""Messages for resource lookups and moderation: results, one resource, topics, the queue."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from bot.messages import Field, Link, Message, Section
 from bot.sanitize import neutralize_mentions, truncate
 from cogs.resources.search import SearchFilters, SearchResult
-from content.resources import Resource
+from content.resources import LEVELS, RESOURCE_TYPES, Resource
 from content.topics import TOPIC_IDS, get_topic
+from storage.resources import Suggestion
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~|>#])")
 
@@ -131,3 +132,31 @@ def topics_message(counts: Mapping[str, int]) -> Message:
         footer="Search within one: /resource search <words> topic:<topic>. "
         "Something random: /resource random <topic>.",
     )
+
+
+def suggestion_section(s: Suggestion) -> Section:
+    facts = [RESOURCE_TYPES.get(s.type, s.type), ", ".join(s.topics)]
+    if s.level:
+        facts.append(s.level)
+    if s.cost:
+        facts.append(s.cost)
+    facts.append(f"suggested by {escape(s.suggested_by_name)}")
+    parts = [" · ".join(facts)]
+    if s.description:
+        parts.append(escape(truncate(s.description, 200)))
+    parts.append(s.url)
+    return Section(f"#{s.id} {neutralize_mentions(s.title)}", "\n\n".join(parts))
+
+
+def browse_message(filters: SearchFilters, matching: Sequence[Resource], *, limit: int) -> Message:
+    order = {level: i for i, level in enumerate(LEVELS)}
+    ranked = sorted(matching, key=lambda r: (order.get(r.level, 9), r.title.casefold()))
+    narrowed = describe_filters(filters)
+    if not ranked:
+        return Message(body=f"Nothing matches {narrowed}. Try fewer filters.")
+    sections = tuple(hit_section(n, r, description=False) for n, r in enumerate(ranked[:limit], 1))
+    more = len(ranked) - limit
+    footer = "Add words to rank by relevance: /resource search <words> " + narrowed
+    if more > 0:
+        footer = f"{more} more match. " + footer
+    return Message(title=f"Resources with {narrowed}", sections=sections, footer=footer)

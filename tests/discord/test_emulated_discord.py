@@ -12,6 +12,7 @@ from bot.adapters.discord import adapter as adapter_module
 from bot.adapters.discord.commands import tree_json
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
+from cogs.settings import SettingsCog
 from tests.discord.conftest import GUILD, MODS_ROLE, BotFactory
 from tests.discord.demo_cog import DemoCog
 from tests.discord.schema import check_commands_match
@@ -304,7 +305,7 @@ async def test_renamed_bounded_and_chosen_options_arrive_under_their_declared_na
 async def test_a_moderator_role_grants_moderator_commands_to_its_holders(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:
-    await start_bot(cogs=(HelpCog, DemoCog, SchedulesCog))
+    await start_bot(cogs=(HelpCog, DemoCog, SchedulesCog, SettingsCog))
     data = emulator.command_data("settings moderator-role", {"role": MODS_ROLE})
     data["options"][0]["options"][0]["type"] = 8
     data["resolved"] = {"roles": {MODS_ROLE: {"id": MODS_ROLE, "name": "mods", "position": 1}}}

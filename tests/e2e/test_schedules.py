@@ -14,12 +14,13 @@ from bot.commands.errors import OptionError
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog, parse_mix
+from cogs.settings import SettingsCog
 from storage.audit import audit_log
 from storage.schedules import schedules
 from tests.conftest import AppFactory
 from tests.schedules.support import ConsoleSession, FeatureKindsCog, outbox_rows, run_rows
 
-COGS = [HelpCog, SchedulesCog, FeatureKindsCog]
+COGS = [HelpCog, SchedulesCog, SettingsCog, FeatureKindsCog]
 
 
 @pytest.fixture(autouse=True)

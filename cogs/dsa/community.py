@@ -1,0 +1,135 @@
+"""The community's daily post: the `dsa.daily` job and `/dsa settings`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.cog import command
+from bot.commands.context import Context
+from bot.commands.errors import OptionError
+from bot.commands.registry import Option, OptionType, Permission
+from bot.messages import Field, Message, Tone
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind, RunContext
+from cogs.dsa.rotation import (
+    RotationConfig,
+    parse_mix,
+    parse_patterns,
+)
+from cogs.dsa.streaks import local_day
+from content.problems import DIFFICULTIES, PATTERNS
+
+if TYPE_CHECKING:
+    pass
+from cogs.dsa.base import (
+    DsaBase,
+    _describe_config,
+    _fmt_day,
+    _problem_section,
+    _solve_button,
+)
+
+
+class CommunityPosts(DsaBase):
+    """The community's daily post: the `dsa.daily` job and `/dsa settings`."""
+
+    @command(
+        "dsa settings",
+        "Show or change which problems the community's daily posts draw from",
+        Option(
+            "patterns",
+            OptionType.STRING,
+            "all, or a list such as trees,graphs,dp-1d",
+            max_length=300,
+        ),
+        Option(
+            "mix",
+            OptionType.STRING,
+            "Problems per day by difficulty, e.g. easy:1,medium:2",
+            max_length=60,
+        ),
+        Option("premium", OptionType.BOOLEAN, "Include LeetCode Premium problems"),
+        permission=Permission.MODERATOR,
+        private=True,
+        examples=("/dsa settings", "/dsa settings patterns:trees,graphs mix:medium:2"),
+        help="Patterns: " + ", ".join(PATTERNS) + ". The mix set here is used by /dsa today and "
+        "schedules without their own; /schedule dsa posts use the schedule's mix.",
+    )
+    async def settings(
+        self, ctx: Context, patterns: str | None, mix: str | None, premium: bool | None
+    ) -> None:
+        community = ctx.community
+        current = await self._config(community)
+        new_patterns = current.patterns
+        new_mix = dict(current.mix)
+        if patterns is not None:
+            try:
+                new_patterns = parse_patterns(patterns)
+            except ValueError as exc:
+                raise OptionError("patterns", str(exc)) from None
+        if mix is not None:
+            try:
+                new_mix = {d: parse_mix(mix).get(d, 0) for d in DIFFICULTIES}
+            except ValueError as exc:
+                raise OptionError("mix", str(exc)) from None
+        new_premium = current.include_premium if premium is None else premium
+        config = RotationConfig(mix=new_mix, patterns=new_patterns, include_premium=new_premium)
+        changed = (patterns, mix, premium) != (None, None, None)
+        if changed:
+            if not config.eligible(self.problems.problems):
+                raise OptionError(
+                    "patterns", "those settings leave no problem at all; widen the patterns or mix."
+                )
+            now = self.app.clock.now()
+            await self.repo.save_settings(
+                community.id,
+                mix=new_mix,
+                patterns=new_patterns,
+                include_premium=new_premium,
+                by=ctx.actor.user_id,
+                now=now,
+            )
+            await self.app.audit.record(
+                community_id=community.id,
+                actor_id=ctx.actor.user_id,
+                actor_name=ctx.actor.display_name,
+                action="dsa.settings",
+                target="dsa:settings",
+                old=_describe_config(current),
+                new=_describe_config(config),
+                at=now,
+            )
+        pool = config.eligible(self.problems.problems)
+        await ctx.reply(
+            Message(
+                title="DSA settings updated" if changed else "DSA settings",
+                fields=(
+                    Field("Patterns", ", ".join(sorted(config.patterns)) or "all"),
+                    Field("Problems per day", config.describe_mix()),
+                    Field("Premium problems", "included" if config.include_premium else "left out"),
+                    Field("Problems in rotation", str(len(pool))),
+                ),
+                footer="Changes apply from the next day that has no problems yet.",
+                tone=Tone.SUCCESS if changed else Tone.NORMAL,
+            )
+        )
+
+    async def _daily(self, ctx: RunContext) -> list[Delivery]:
+        community = ctx.community
+        day = local_day(ctx.scheduled_for, community.timezone)
+        mix = ctx.params.get("mix")
+        problems = await self._day_problems(community, day, mix if isinstance(mix, dict) else None)
+        message = Message(
+            title=f"DSA problems of the day — {_fmt_day(day)}",
+            sections=tuple(_problem_section(p) for p in problems),
+            buttons=tuple(_solve_button(p) for p in problems),
+            footer="Solved one? Press its button or type /dsa done. See /dsa leaderboard.",
+        )
+        target = ctx.channel_id or "general"
+        destination = Destination(
+            community.platform,
+            community.external_id,
+            DestinationKind.CHANNEL,
+            target,
+            ctx.channel_name or target,
+        )
+        return [Delivery(destination, message)]

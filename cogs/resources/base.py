@@ -1,0 +1,136 @@
+"""What every part of the resources cog shares: its repository and catalog, limits, helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cog import Cog
+from bot.commands.context import Context
+from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.messages import Message
+from bot.sanitize import neutralize_mentions, truncate
+from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from cogs.resources import render
+from cogs.resources.catalog import Catalog, resource_data
+from cogs.resources.search import SearchIndex
+from content.resources import (
+    Resource,
+    shipped_resources,
+)
+from storage.outbox import enqueue
+from storage.resources import (
+    ResourceRepository,
+    Suggestion,
+)
+
+RESULTS = 5
+QUEUE_PAGE = 10
+MAX_QUERY = 200
+#: Suggestions one member may have waiting at once (keeps the queue reviewable).
+MAX_PENDING_PER_MEMBER = 5
+
+
+class ResourcesBase(Cog):
+    """State and helpers shared by the `/resource` command mixins (see `cogs.resources.cog`)."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.repo = ResourceRepository(app.db)
+        self.catalog = Catalog(shipped_resources(), self.repo)
+
+    async def _index(self, ctx: Context) -> SearchIndex:
+        return await self.catalog.index(ctx.community.id)
+
+    async def _pending(self, ctx: Context, suggestion_id: int) -> Suggestion:
+        found = await self.repo.get_suggestion(ctx.community.id, suggestion_id)
+        if found is None:
+            raise NotFound(f"There is no suggestion #{suggestion_id}.", hint="See /resource queue.")
+        if found.status != "pending":
+            raise UsageError(f"Suggestion #{found.id} was already {found.status}.")
+        return found
+
+    async def _taken_ids(self, ctx: Context, index: SearchIndex) -> set[str]:
+        """Ids in use: this community's catalog, the shipped one, and any ever stored here."""
+        _, changes = await self.repo.changes(ctx.community.id)
+        return (
+            {r.id for r in index.resources}
+            | set(self.catalog.shipped_ids)
+            | {c.resource_id for c in changes}
+        )
+
+    async def _store(self, ctx: Context, resource: Resource, action: str, old: Any) -> None:
+        now = self.app.clock.now()
+        async with self.app.db.transaction() as conn:
+            await self.repo.put(
+                conn,
+                ctx.community.id,
+                resource.id,
+                resource_data(resource),
+                normalized_url=resource.normalized_url,
+                changed_by=ctx.actor.user_id,
+                now=now,
+            )
+            await self._audit(
+                ctx, conn, action, f"resource:{resource.id}", old, resource_data(resource)
+            )
+
+    async def _audit(
+        self, ctx: Context, conn: Any, action: str, target: str, old: Any, new: Any
+    ) -> None:
+        await self.app.audit.record(
+            community_id=ctx.community.id,
+            actor_id=ctx.actor.user_id,
+            actor_name=ctx.actor.display_name,
+            action=action,
+            target=target,
+            old=old,
+            new=new,
+            at=self.app.clock.now(),
+            conn=conn,
+        )
+
+    async def _tell_suggester(
+        self, ctx: Context, conn: Any, suggestion: Suggestion, outcome: str, body: str
+    ) -> None:
+        destination = Destination(
+            platform=suggestion.platform,
+            community_id=ctx.community.external_id,
+            kind=DestinationKind.DM,
+            target_id=suggestion.suggested_by_id,
+            target_name=suggestion.suggested_by_name,
+        )
+        message = Message(title="Your resource suggestion", body=body)
+        await enqueue(
+            conn,
+            run_key=f"resource-suggestion:{ctx.community.id}:{suggestion.id}:{outcome}",
+            deliveries=[Delivery(destination, message)],
+            now=self.app.clock.now(),
+        )
+
+
+def _shown(text: str) -> str:
+    return neutralize_mentions(truncate(text.strip(), 64)).replace("`", "'")
+
+
+def _did_you_mean(index: SearchIndex, typed: str) -> str:
+    hits = index.search(typed.replace("-", " "), limit=3).hits
+    if not hits:
+        return "Find ids with /resource search <words>."
+    return "Did you mean " + ", ".join(f"`{h.resource.id}`" for h in hits) + "?"
+
+
+def _by_url(index: SearchIndex, normalized: str) -> Resource | None:
+    for resource in index.resources:
+        if resource.normalized_url == normalized:
+            return resource
+    return None
+
+
+def _check_unique_url(index: SearchIndex, resource: Resource) -> None:
+    existing = _by_url(index, resource.normalized_url)
+    if existing is not None and existing.id != resource.id:
+        raise OptionError(
+            "url",
+            f"that page is already in the catalog as `{existing.id}` "
+            f"({render.escape(existing.title)}).",
+        )
