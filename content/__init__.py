@@ -6,7 +6,9 @@ source checkout, an installed wheel or the container image.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 CONTENT_DIR = Path(__file__).resolve().parent
 
@@ -25,3 +27,17 @@ class ContentError(ValueError):
         self.file = str(file)
         self.where = where
         self.problem = problem
+
+
+def parse_review_date(file: str | Path, name: str, value: Any) -> dt.date:
+    """A review date: an ISO date (YAML reads `2026-12-05` as a date; a quoted one is text too)."""
+    if isinstance(value, dt.datetime):
+        raise ContentError(file, name, "must be a date like 2026-12-05, without a time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ContentError(file, name, f"{value!r} must be a date like 2026-12-05")

@@ -15,6 +15,7 @@ added by moderators at run time pass the same checks as the shipped ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
 
-from content import ContentError, content_path
+from content import ContentError, content_path, parse_review_date
 from content.topics import TOPIC_IDS, suggest_topic
 
 #: Resource types with their display names.
@@ -52,7 +53,7 @@ MAX_TOPICS = 5
 
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _REQUIRED = ("id", "title", "url", "type", "topics", "level", "cost", "description")
-_OPTIONAL = ("author",)
+_OPTIONAL = ("author", "last_reviewed")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -69,6 +70,9 @@ class Resource:
     cost: str
     description: str
     author: str | None = None
+    #: When the entry was last checked (link alive, description true). Required in the shipped
+    #: catalog; resources added by moderators at run time have none.
+    last_reviewed: dt.date | None = None
 
     @property
     def normalized_url(self) -> str:
@@ -204,6 +208,13 @@ def parse_resource(entry: Any, *, file: str | Path, where: str) -> Resource:
             raise fail("topics", f"{topic!r} is not a known topic id{hint}")
 
     author = entry.get("author")
+    reviewed = entry.get("last_reviewed")
+    last_reviewed = None
+    if reviewed not in (None, ""):
+        try:
+            last_reviewed = parse_review_date(file, where, reviewed)
+        except ContentError as exc:
+            raise fail("last_reviewed", exc.problem) from None
     return Resource(
         id=resource_id,
         title=text("title", MAX_TITLE),
@@ -214,6 +225,7 @@ def parse_resource(entry: Any, *, file: str | Path, where: str) -> Resource:
         cost=cost,
         description=text("description", MAX_DESCRIPTION),
         author=None if author in (None, "") else text("author", MAX_AUTHOR),
+        last_reviewed=last_reviewed,
     )
 
 
@@ -260,5 +272,15 @@ def load_resources(path: Path | None = None) -> tuple[Resource, ...]:
 
 @cache
 def shipped_resources() -> tuple[Resource, ...]:
-    """The shipped catalog, loaded and validated once per process."""
-    return load_resources()
+    """The shipped catalog, loaded and validated once per process.
+
+    Every shipped entry must carry `last_reviewed` (see `content.freshness`).
+    """
+    path = content_path("resources.yaml")
+    catalog = load_resources(path)
+    for index, resource in enumerate(catalog, start=1):
+        if resource.last_reviewed is None:
+            raise ContentError(
+                path, f"entry {index} ({resource.id}): field 'last_reviewed'", "is required"
+            )
+    return catalog

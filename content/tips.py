@@ -8,15 +8,19 @@ topics: [machine-learning, ml-system-design]
 try_this_week: >-
   Implement a heuristic baseline and report it next to your model's score.
 resources: [rules-of-ml]
+last_reviewed: 2026-12-05
 ---
 The body: concise Markdown (bold, italics, code, bullet lists, links).
 ```
 
 Every file is validated on load; a problem raises `ContentError` naming the file and the field.
+`last_reviewed` is the date someone last checked the tip against current practice (ISO date);
+`content.freshness` reports tips not reviewed within a year.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -26,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from content import ContentError, content_path
+from content import ContentError, content_path, parse_review_date
 
 TIPS_DIR = content_path("tips")
 
@@ -40,7 +44,7 @@ MAX_TRY = 300
 MAX_TOPICS = 4
 MAX_RESOURCES = 4
 
-_REQUIRED = ("id", "title", "topics", "try_this_week", "resources")
+_REQUIRED = ("id", "title", "topics", "try_this_week", "resources", "last_reviewed")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n(.*)\Z", re.DOTALL)
 
 
@@ -55,6 +59,7 @@ class Tip:
     resources: tuple[str, ...]  # resource ids from the catalog
     body: str
     file: str  # file name, for error messages and `/tip` provenance
+    last_reviewed: dt.date  # when the advice was last checked against current practice
 
     def has_topic(self, topic: str) -> bool:
         return topic in self.topics
@@ -141,6 +146,8 @@ def parse_tip(
             if rid not in known_resources:
                 raise ContentError(file, "resources", f"{rid!r} is not in the resource catalog")
 
+    last_reviewed = parse_review_date(file, "last_reviewed", meta["last_reviewed"])
+
     body = match.group(2).strip()
     if len(body) < MIN_BODY:
         raise ContentError(file, "body", f"is {len(body)} characters; write at least {MIN_BODY}")
@@ -156,6 +163,7 @@ def parse_tip(
         resources=resources,
         body=body,
         file=Path(file).name,
+        last_reviewed=last_reviewed,
     )
 
 

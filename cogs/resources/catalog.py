@@ -9,6 +9,7 @@ bumps in the same transaction, so a change is visible to the next search in ever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -28,6 +29,9 @@ def resource_data(resource: Resource) -> dict[str, Any]:
         "cost": resource.cost,
         "description": resource.description,
         "author": resource.author,
+        "last_reviewed": None
+        if resource.last_reviewed is None
+        else resource.last_reviewed.isoformat(),
     }
 
 
@@ -43,6 +47,11 @@ def resource_from_data(resource_id: str, data: dict[str, Any]) -> Resource:
         cost=str(data["cost"]),
         description=str(data.get("description") or ""),
         author=None if data.get("author") is None else str(data["author"]),
+        last_reviewed=(
+            None
+            if not data.get("last_reviewed")
+            else date.fromisoformat(str(data["last_reviewed"]))
+        ),
     )
 
 

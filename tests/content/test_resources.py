@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,13 @@ def test_a_valid_entry_parses() -> None:
     assert resource.type_name == "Course"
     assert resource.author == "Example Org"
     assert parse_resource(entry(author=None), file="f.yaml", where="entry 1").author is None
+    assert resource.last_reviewed is None  # optional for resources added at run time
+    reviewed = parse_resource(entry(last_reviewed=date(2026, 12, 5)), file="f", where="entry 1")
+    assert reviewed.last_reviewed == date(2026, 12, 5)
+
+
+def test_every_shipped_entry_has_a_review_date() -> None:
+    assert all(r.last_reviewed is not None for r in shipped_resources())
 
 
 @pytest.mark.parametrize(
@@ -104,6 +112,7 @@ def test_a_valid_entry_parses() -> None:
         ({"description": None}, "description", "is required"),
         ({"level": None}, "level", "is required"),
         ({"extra": 1}, "extra", "is not a resource field"),
+        ({"last_reviewed": "soon"}, "last_reviewed", "must be a date like 2026-12-05"),
     ],
 )
 def test_entry_errors_name_file_entry_and_field(

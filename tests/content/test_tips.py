@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Hashable
 from collections.abc import Set as AbstractSet
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ topics: [testing, python]
 try_this_week: >-
   Do the concrete thing once.
 resources: [pytest-docs]
+last_reviewed: 2026-12-05
 ---
 {body}
 """
@@ -39,6 +41,9 @@ def test_a_good_file_parses() -> None:
     assert tip.resources == ("pytest-docs",)
     assert tip.try_this_week == "Do the concrete thing once."
     assert tip.body == BODY.strip()
+    assert tip.last_reviewed == date(2026, 12, 5)
+    quoted = GOOD.format(body=BODY).replace("2026-12-05", '"2026-12-05"')
+    assert parse_tip(quoted, "good-tip.md").last_reviewed == date(2026, 12, 5)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +62,9 @@ def test_a_good_file_parses() -> None:
         (lambda t: t.replace(BODY, "x " * (MAX_BODY)), "body", "limit"),
         (lambda t: t.replace("---\nid", "id", 1), "front matter", "---"),
         (lambda t: t.replace("topics: [testing, python]", "topics: [oops"), "front matter", "YAML"),
+        (lambda t: t.replace("last_reviewed: 2026-12-05\n", ""), "last_reviewed", "required"),
+        (lambda t: t.replace("2026-12-05", "last week"), "last_reviewed", "date like"),
+        (lambda t: t.replace("2026-12-05", "2026-12-05T10:00:00"), "last_reviewed", "time"),
     ],
 )
 def test_errors_name_the_file_and_the_field(edit, field: str, problem: str) -> None:
