@@ -47,7 +47,7 @@ class Application:
         self.communities = CommunityRepository(self.db)
         self.audit = AuditRepository(self.db)
         self.state = StateRepository(self.db)
-        self.schedules = ScheduleService(self, enqueue=outbox.enqueue)
+        self.schedules = ScheduleService(self, enqueue=outbox.enqueue_runs)
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []

@@ -123,45 +123,54 @@ async def enqueue(
     (run_key, recipient_key)), and repeats within `deliveries` keep the first. Recipients
     marked undeliverable get a `skipped` row instead, so the run's status shows them.
     """
-    unique: dict[str, Delivery] = {}
-    for delivery in deliveries:
-        unique.setdefault(delivery.destination.recipient_key, delivery)
+    queued = await enqueue_runs(conn, runs=[(run_key, deliveries)], now=now)
+    return queued.get(run_key, 0)
+
+
+async def enqueue_runs(
+    conn: AsyncConnection,
+    *,
+    runs: Sequence[tuple[str, Sequence[Delivery]]],
+    now: datetime,
+) -> dict[str, int]:
+    """Queue several runs' deliveries in bulk (as `enqueue` does for one run), inside the
+    caller's transaction; returns the rows queued to send per run key (a scheduler minute with
+    thousands of one-DM reminders costs a few statements per 500 rows, not several per run)."""
+    unique: dict[tuple[str, str], Delivery] = {}
+    for key, deliveries in runs:
+        for delivery in deliveries:
+            unique.setdefault((key, delivery.destination.recipient_key), delivery)
+    counts = {key: 0 for key, _ in runs}
     if not unique:
-        return 0
-    existing: set[str] = set()
+        return counts
+    existing: set[tuple[str, str]] = set()
     blocked: dict[str, str] = {}
-    keys = list(unique)
-    for chunk in _chunks(keys):
-        existing.update(
-            (
-                await conn.execute(
-                    sa.select(outbox.c.recipient_key).where(
-                        outbox.c.run_key == run_key, outbox.c.recipient_key.in_(chunk)
-                    )
-                )
-            ).scalars()
+    for chunk in _chunks(sorted({key for key, _ in unique})):
+        rows = await conn.execute(
+            sa.select(outbox.c.run_key, outbox.c.recipient_key).where(outbox.c.run_key.in_(chunk))
         )
+        existing.update((r.run_key, r.recipient_key) for r in rows)
+    for chunk in _chunks(sorted({recipient for _, recipient in unique})):
         rows = await conn.execute(
             sa.select(
                 undeliverable_recipients.c.recipient_key, undeliverable_recipients.c.reason
             ).where(undeliverable_recipients.c.recipient_key.in_(chunk))
         )
         blocked.update({r.recipient_key: r.reason for r in rows})
-    todo = [d for key, d in unique.items() if key not in existing]
+    todo = [(key, d) for key, d in unique.items() if key not in existing]
     if not todo:
-        return 0
-    message_ids = await _store_messages(conn, [d.message for d in todo], now)
-    queued = 0
+        return counts
+    message_ids = await _store_messages(conn, [d.message for _, d in todo], now)
     values: list[dict[str, Any]] = []
-    for delivery in todo:
+    for (key, recipient_key), delivery in todo:
         dest = delivery.destination
-        reason = blocked.get(dest.recipient_key)
+        reason = blocked.get(recipient_key)
         status = OutboxStatus.PENDING if reason is None else OutboxStatus.SKIPPED
-        queued += reason is None
+        counts[key] += reason is None
         values.append(
             {
-                "run_key": run_key,
-                "recipient_key": dest.recipient_key,
+                "run_key": key,
+                "recipient_key": recipient_key,
                 "platform": dest.platform,
                 "community_id": dest.community_id,
                 "kind": str(dest.kind),
@@ -180,7 +189,7 @@ async def enqueue(
         )
     for batch in _chunks(values):
         await conn.execute(insert_ignore(conn, outbox), list(batch))
-    return queued
+    return counts
 
 
 async def _store_messages(

@@ -7,7 +7,9 @@ community schedule has a unique `name` and usually a channel; a PERSONAL schedul
 reminder) has `owner_user_id` set and is unique per (community, kind, owner).
 
 Each run is a row unique on (schedule, scheduled_for): inserting it is the claim, so a slot runs
-at most once however many processes or triggers race for it.
+at most once however many processes or triggers race for it. `next_due_at` (indexed) is the next
+slot of each active schedule: the scheduler claims due rows in batches by it (`lock_due`, SKIP
+LOCKED on PostgreSQL) and advances it in the claiming transaction.
 """
 
 from __future__ import annotations
@@ -49,8 +51,12 @@ schedules = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The next slot to run (aware UTC), computed from the rule in its zone; NULL when paused
+    # (or not computed yet: rows from before migration 0011, filled in at start).
+    sa.Column("next_due_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("community_id", "name", name="uq_schedules_community_id"),
     sa.UniqueConstraint("community_id", "kind", "owner_user_id", name="uq_schedules_personal"),
+    sa.Index("ix_schedules_next_due_at", "next_due_at"),
 )
 
 schedule_runs = sa.Table(
@@ -74,6 +80,7 @@ schedule_runs = sa.Table(
     sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("schedule_id", "scheduled_for", name="uq_schedule_runs_schedule_id"),
     sa.Index("ix_schedule_runs_status", "status"),
+    sa.Index("ix_schedule_runs_running", "status", "started_at"),
 )
 
 #: Run statuses. RUNNING is the claim; the others are final.
@@ -97,6 +104,7 @@ class Schedule:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    next_due_at: datetime | None = None
 
     @property
     def is_personal(self) -> bool:
@@ -256,6 +264,167 @@ class ScheduleRepository:
         async with self.db.transaction() as conn:
             rows = await conn.execute(query.order_by(schedules.c.name))
             return [_schedule(r) for r in rows]
+
+    # -- due rows (the scheduler's batches) -------------------------------------------------
+
+    async def earliest_due(self) -> datetime | None:
+        """The earliest next due instant of any active schedule (an index lookup)."""
+        async with self.db.transaction() as conn:
+            value = (
+                await conn.execute(
+                    sa.select(sa.func.min(schedules.c.next_due_at)).where(
+                        schedules.c.paused.is_(False)
+                    )
+                )
+            ).scalar()
+        return value if isinstance(value, datetime) else None
+
+    async def lock_due(self, conn: AsyncConnection, now: datetime, limit: int) -> list[Schedule]:
+        """Active schedules due at `now`, earliest first, locked for the caller's transaction
+        (rows another process holds are skipped on PostgreSQL; SQLite has one writer)."""
+        query = (
+            sa.select(schedules)
+            .where(schedules.c.next_due_at <= now, schedules.c.paused.is_(False))
+            .order_by(schedules.c.next_due_at, schedules.c.id)
+            .limit(limit)
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        return [_schedule(r) for r in await conn.execute(query)]
+
+    async def set_next_due(
+        self, conn: AsyncConnection, next_due: Mapping[int, datetime | None]
+    ) -> None:
+        if not next_due:
+            return
+        await conn.execute(
+            sa.update(schedules)
+            .where(schedules.c.id == sa.bindparam("b_id"))
+            .values(next_due_at=sa.bindparam("b_next")),
+            [{"b_id": k, "b_next": v} for k, v in next_due.items()],
+        )
+
+    async def unplanned(self) -> list[Schedule]:
+        """Active schedules whose next due instant was never computed (pre-0011 rows)."""
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(schedules)
+                .where(schedules.c.next_due_at.is_(None), schedules.c.paused.is_(False))
+                .order_by(schedules.c.id)
+            )
+            return [_schedule(r) for r in rows]
+
+    async def get_many(self, schedule_ids: list[int]) -> dict[int, Schedule]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(schedules).where(schedules.c.id.in_(sorted(set(schedule_ids))))
+            )
+            return {int(r.id): _schedule(r) for r in rows}
+
+    async def last_slots(self, schedule_ids: list[int]) -> dict[int, datetime]:
+        """The latest scheduled (not run-now) slot with a run row, per schedule."""
+        if not schedule_ids:
+            return {}
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(schedule_runs.c.schedule_id, sa.func.max(schedule_runs.c.scheduled_for))
+                .where(
+                    schedule_runs.c.schedule_id.in_(schedule_ids),
+                    schedule_runs.c.manual.is_(False),
+                )
+                .group_by(schedule_runs.c.schedule_id)
+            )
+            return {int(r[0]): r[1] for r in rows if isinstance(r[1], datetime)}
+
+    async def communities_of(
+        self, conn: AsyncConnection, community_ids: set[int]
+    ) -> dict[int, Community]:
+        if not community_ids:
+            return {}
+        rows = await conn.execute(
+            sa.select(communities).where(communities.c.id.in_(sorted(community_ids)))
+        )
+        return {int(r.id): _community(r) for r in rows}
+
+    async def insert_runs(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        """Insert run rows in bulk; a slot that already has one keeps it (the claim)."""
+        for start in range(0, len(rows), 500):
+            await conn.execute(insert_ignore(conn, schedule_runs), rows[start : start + 500])
+
+    async def claims_of(
+        self, conn: AsyncConnection, schedule_ids: list[int], claimed_by: str
+    ) -> list[ScheduleRun]:
+        """RUNNING claims this process holds on the given schedules."""
+        out: list[ScheduleRun] = []
+        for start in range(0, len(schedule_ids), 500):
+            rows = await conn.execute(
+                sa.select(schedule_runs).where(
+                    schedule_runs.c.schedule_id.in_(schedule_ids[start : start + 500]),
+                    schedule_runs.c.status == RUNNING,
+                    schedule_runs.c.claimed_by == claimed_by[:64],
+                )
+            )
+            out.extend(_run(r) for r in rows)
+        return out
+
+    async def take_over_stale(
+        self, *, older_than: datetime, claimed_by: str, now: datetime, limit: int
+    ) -> list[ScheduleRun]:
+        """Claims still RUNNING that were started before `older_than` (their process died or
+        hangs): this process takes them over (re-running is safe: a run's deliveries are stored
+        only together with its outcome, and only by the process holding the claim)."""
+        async with self.db.transaction() as conn:
+            query = (
+                sa.select(schedule_runs.c.id)
+                .where(
+                    schedule_runs.c.status == RUNNING,
+                    schedule_runs.c.started_at < older_than,
+                )
+                .order_by(schedule_runs.c.id)
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            ids = [int(r[0]) for r in await conn.execute(query)]
+            if not ids:
+                return []
+            await conn.execute(
+                schedule_runs.update()
+                .where(schedule_runs.c.id.in_(ids))
+                .values(claimed_by=claimed_by[:64], started_at=now)
+            )
+            rows = await conn.execute(sa.select(schedule_runs).where(schedule_runs.c.id.in_(ids)))
+            return [_run(r) for r in rows]
+
+    async def owned(self, conn: AsyncConnection, run_ids: list[int], claimed_by: str) -> set[int]:
+        """Which of these claims this process still holds (locked until the caller commits)."""
+        owned: set[int] = set()
+        for start in range(0, len(run_ids), 500):
+            query = sa.select(schedule_runs.c.id).where(
+                schedule_runs.c.id.in_(run_ids[start : start + 500]),
+                schedule_runs.c.status == RUNNING,
+                schedule_runs.c.claimed_by == claimed_by[:64],
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update()
+            owned.update(int(r[0]) for r in await conn.execute(query))
+        return owned
+
+    async def finish_many(self, conn: AsyncConnection, outcomes: list[dict[str, Any]]) -> None:
+        """Record outcomes in bulk: dicts of b_id, b_status, b_outcome, b_deliveries, b_at."""
+        if not outcomes:
+            return
+        await conn.execute(
+            schedule_runs.update()
+            .where(schedule_runs.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                outcome=sa.bindparam("b_outcome"),
+                deliveries=sa.bindparam("b_deliveries"),
+                finished_at=sa.bindparam("b_at"),
+            ),
+            outcomes,
+        )
 
     # -- runs -----------------------------------------------------------------------------
 

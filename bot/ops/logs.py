@@ -161,6 +161,5 @@ def setup_logging(
         "asyncio",
         "discord.http",
         "discord.gateway",
-        "apscheduler.executors",
     ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -126,3 +127,9 @@ class ConsoleSession:
         for ch in "│╭╮╰╯─":
             text = text.replace(ch, " ")
         return " ".join(text.split())
+
+
+async def next_due(app: Application, schedule_id: int) -> datetime | None:
+    """The schedule's stored next due instant (what the process's timer wakes for)."""
+    found = await app.schedules.repo.find(schedule_id)
+    return None if found is None else found.next_due_at

@@ -18,7 +18,7 @@ from bot.timing.recurrence import CronRule, WeeklyAt
 from storage.communities import Community
 from storage.schedules import FAILED, MISSED, RUNNING
 from tests.helpers import actor
-from tests.schedules.support import PostCog, outbox_rows, run_rows
+from tests.schedules.support import PostCog, next_due, outbox_rows, run_rows
 
 pytestmark = pytest.mark.both_backends
 
@@ -64,13 +64,11 @@ async def weekly(
     )
 
 
-async def test_create_arms_a_timer_for_the_next_local_slot_and_is_audited(make_app) -> None:
+async def test_create_stores_the_next_local_slot_as_due_and_is_audited(make_app) -> None:
     app = await make_app([PostCog])  # clock: Monday 5 January 2026 08:00 UTC
     schedule = await weekly(app)
     assert app.schedules.next_run(schedule) == utc(1, 5, 9, 0)
-    assert app.schedules._armed[schedule.id][0] == utc(1, 5, 9, 0)
-    assert app.schedules._scheduler is not None
-    assert app.schedules._scheduler.get_job(f"schedule:{schedule.id}") is not None
+    assert await next_due(app, schedule.id) == utc(1, 5, 9, 0)
     [view] = await app.schedules.list_community(schedule.community_id)
     assert view.next_run == utc(1, 5, 9, 0) and view.last_run is None
     [entry] = await app.schedules.changes(schedule.community_id, "digest")
@@ -131,8 +129,7 @@ async def test_two_app_instances_on_one_database_run_a_slot_once(
     first = await make_app([PostCog])
     second = await make_app([PostCog])
     schedule = await weekly(first)
-    await second.schedules.sync()  # the second process picks up the new schedule
-    assert second.schedules._armed[schedule.id][0] == utc(1, 5, 9, 0)
+    assert await next_due(second, schedule.id) == utc(1, 5, 9, 0)  # the second one sees it
     clock.set(utc(1, 5, 9, 0))
     for _ in range(3):
         results = await asyncio.gather(first.schedules.run_due(), second.schedules.run_due())
@@ -215,7 +212,7 @@ async def test_a_failing_job_is_recorded_and_not_retried(make_app, clock: Manual
     assert await outbox_rows(app) == []
 
 
-async def test_a_claim_left_running_by_a_crash_is_closed_at_start(
+async def test_a_claim_left_running_by_a_crash_is_taken_over_and_run_once(
     make_app, clock: ManualClock
 ) -> None:
     app = await make_app([PostCog])
@@ -224,12 +221,33 @@ async def test_a_claim_left_running_by_a_crash_is_closed_at_start(
         schedule.id, utc(1, 5, 9, 0), late=False, manual=False, claimed_by="dead", now=utc(1, 5, 9)
     )
     await app.stop()
-    clock.set(utc(1, 5, 10, 0))
+    clock.set(utc(1, 5, 9, 0) + timedelta(seconds=30))  # 30 s old: its process may still run
+    again = await make_app([PostCog])
+    assert [r["status"] for r in await run_rows(again)] == [RUNNING]
+    clock.set(utc(1, 5, 9, 1) + timedelta(seconds=1))  # older than the lease (60 s): taken over
+    [result] = await again.schedules.run_due()
+    assert result.status == "done" and result.deliveries == 1
+    [run] = await run_rows(again)
+    assert run["status"] == "done" and run["claimed_by"] == again.schedules.instance_id
+    assert len(PostCog.calls) == 1 and len(await outbox_rows(again)) == 1
+    assert await again.schedules.run_due() == []
+    assert await next_due(again, schedule.id) == utc(1, 12, 9, 0)
+
+
+async def test_a_claim_older_than_the_grace_window_is_closed_at_start(
+    make_app, clock: ManualClock
+) -> None:
+    app = await make_app([PostCog])
+    schedule = await weekly(app)
+    await app.schedules.repo.claim(
+        schedule.id, utc(1, 5, 9, 0), late=False, manual=False, claimed_by="dead", now=utc(1, 5, 9)
+    )
+    await app.stop()
+    clock.set(utc(1, 5, 15, 1))  # grace: 6 h
     again = await make_app([PostCog])
     [run] = await run_rows(again)
     assert run["status"] == FAILED and "interrupted" in run["outcome"]
     assert PostCog.calls == []
-    assert RUNNING not in {r["status"] for r in await run_rows(again)}
 
 
 async def test_pause_stops_runs_and_resume_does_not_catch_up(make_app, clock: ManualClock) -> None:
@@ -237,17 +255,17 @@ async def test_pause_stops_runs_and_resume_does_not_catch_up(make_app, clock: Ma
     schedule = await weekly(app)
     paused = await app.schedules.pause(schedule, actor=MOD)
     assert paused.paused and app.schedules.next_run(paused) is None
-    assert schedule.id not in app.schedules._armed
+    assert await next_due(app, schedule.id) is None
     clock.set(utc(1, 5, 10, 0))
     assert await app.schedules.run_due() == []
     resumed = await app.schedules.resume(paused, actor=MOD)
     assert await app.schedules.run_due() == []  # the 09:00 slot passed while paused
-    assert app.schedules._armed[schedule.id][0] == utc(1, 12, 9, 0)
+    assert await next_due(app, schedule.id) == utc(1, 12, 9, 0)
     actions = [e.action for e in await app.schedules.changes(resumed.community_id)]
     assert actions == ["schedule.resume", "schedule.pause", "schedule.create"]
 
 
-async def test_update_rearms_immediately_and_audits_old_and_new(
+async def test_update_moves_the_next_due_slot_and_audits_old_and_new(
     make_app, clock: ManualClock
 ) -> None:
     app = await make_app([PostCog])
@@ -255,7 +273,7 @@ async def test_update_rearms_immediately_and_audits_old_and_new(
     updated = await app.schedules.update(
         schedule, actor=MOD, rule=WeeklyAt(frozenset({2}), time(18, 30)), timezone="Asia/Tokyo"
     )
-    assert app.schedules._armed[schedule.id][0] == utc(1, 7, 9, 30)  # Wed 18:30 JST
+    assert await next_due(app, schedule.id) == utc(1, 7, 9, 30)  # Wed 18:30 JST
     entry = (await app.schedules.changes(updated.community_id, "digest"))[0]
     assert entry.action == "schedule.update"
     assert entry.old_value["recurrence"] == "weekly mon 09:00"
@@ -263,13 +281,11 @@ async def test_update_rearms_immediately_and_audits_old_and_new(
     assert entry.new_value["timezone"] == "Asia/Tokyo"
 
 
-async def test_remove_disarms_and_forgets(make_app, clock: ManualClock) -> None:
+async def test_remove_forgets(make_app, clock: ManualClock) -> None:
     app = await make_app([PostCog])
     schedule = await weekly(app)
     await app.schedules.remove(schedule, actor=MOD)
-    assert schedule.id not in app.schedules._armed
-    assert app.schedules._scheduler is not None
-    assert app.schedules._scheduler.get_job(f"schedule:{schedule.id}") is None
+    assert await next_due(app, schedule.id) is None
     clock.set(utc(1, 5, 9, 0))
     assert await app.schedules.run_due() == []
     with pytest.raises(NotFound, match="no schedule named 'digest'"):
@@ -358,7 +374,7 @@ async def test_personal_schedules_upsert_get_and_remove(make_app, clock: ManualC
     )
     assert again.id == first.id and again.recurrence == "weekly mon 08:45"
     assert again.params == {"level": "hard"} and again.owner_user_id == "ana"
-    assert app.schedules._armed[first.id][0] == utc(1, 5, 8, 45)
+    assert await next_due(app, first.id) == utc(1, 5, 8, 45)
     assert await app.schedules.list_community(home.id) == []  # personal ones are not listed
     found = await app.schedules.get_personal(home.id, "test.post", "ana")
     assert found == again
@@ -369,7 +385,7 @@ async def test_personal_schedules_upsert_get_and_remove(make_app, clock: ManualC
     assert await app.schedules.remove_personal(home.id, "test.post", "ana") is True
     assert await app.schedules.remove_personal(home.id, "test.post", "ana") is False
     assert await app.schedules.get_personal(home.id, "test.post", "ana") is None
-    assert first.id not in app.schedules._armed
+    assert await next_due(app, first.id) is None
 
 
 async def test_the_timer_fires_the_slot_without_anyone_calling_run_due(
@@ -381,16 +397,16 @@ async def test_the_timer_fires_the_slot_without_anyone_calling_run_due(
     schedule = await weekly(app)
     clock.set(utc(1, 5, 9, 0))
     next_week = utc(1, 12, 9, 0)
-    for _ in range(250):  # until the run finished and the timer was re-armed
-        if app.schedules._armed.get(schedule.id, (None,))[0] == next_week:
+    for _ in range(250):  # until the run finished and the next slot is due
+        if [r["status"] for r in await run_rows(app)] == ["done"]:
             break
         await asyncio.sleep(0.02)
     assert len(PostCog.calls) == 1
     assert [r["status"] for r in await run_rows(app)] == ["done"]
-    assert app.schedules._armed[schedule.id][0] == utc(1, 12, 9, 0)
+    assert await next_due(app, schedule.id) == next_week
 
 
-async def test_a_timer_that_fires_before_the_slot_rearms_for_the_same_slot(
+async def test_a_timer_that_wakes_before_the_slot_leaves_it_due(
     make_app, clock: ManualClock
 ) -> None:
     clock.set(utc(1, 5, 9, 0) - timedelta(milliseconds=100))
@@ -398,7 +414,7 @@ async def test_a_timer_that_fires_before_the_slot_rearms_for_the_same_slot(
     schedule = await weekly(app)
     await asyncio.sleep(0.4)  # the timer fired (real time) but the app clock has not moved
     assert PostCog.calls == []
-    assert app.schedules._armed[schedule.id][0] == utc(1, 5, 9, 0)
+    assert await next_due(app, schedule.id) == utc(1, 5, 9, 0)
     assert await run_rows(app) == []
 
 
@@ -429,21 +445,21 @@ async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
     app = await make_app([PostCog])
     service = app.schedules
     service.retry_after = timedelta(milliseconds=100)
-    real_claim = service.repo.claim
+    real_lock = service.repo.lock_due
     failures = [RuntimeError("database unreachable")]
 
-    async def flaky_claim(*args, **kwargs):
+    async def flaky_lock(*args, **kwargs):
         if failures:
             raise failures.pop()
-        return await real_claim(*args, **kwargs)
+        return await real_lock(*args, **kwargs)
 
-    monkeypatch.setattr(service.repo, "claim", flaky_claim)
+    monkeypatch.setattr(service.repo, "lock_due", flaky_lock)
     schedule = await weekly(app)
     clock.set(utc(1, 5, 9, 0))
-    await service.sync()  # a periodic sync meanwhile must not skip the slot
+    await service.sync()
     next_week = utc(1, 12, 9, 0)
     for _ in range(250):
-        if service._armed.get(schedule.id, (None,))[0] == next_week:
+        if await next_due(app, schedule.id) == next_week:
             break
         await asyncio.sleep(0.02)
         await service.sync()
@@ -455,9 +471,9 @@ async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
 async def test_recording_the_outcome_is_retried_then_marked_failed(
     make_app, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.scheduling.scheduler
+    import bot.scheduling.runs
 
-    monkeypatch.setattr(bot.scheduling.scheduler, "RECORD_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(bot.scheduling.runs, "RECORD_BACKOFF_SECONDS", 0.0)
     app = await make_app([PostCog])
     real_enqueue = app.schedules.enqueue
     failures = [RuntimeError("locked")]
@@ -481,3 +497,27 @@ async def test_recording_the_outcome_is_retried_then_marked_failed(
     runs = await run_rows(app)
     assert [r["status"] for r in runs] == ["done", FAILED]
     assert len(await outbox_rows(app)) == 1  # nothing half-stored
+
+
+async def test_rows_from_before_next_due_was_stored_are_planned_at_start_and_caught_up(
+    make_app, clock: ManualClock
+) -> None:
+    import sqlalchemy as sa
+
+    from storage.schedules import schedules
+
+    app = await make_app([PostCog])
+    schedule = await weekly(app, days=frozenset(range(7)))  # daily 09:00 London
+    clock.set(utc(1, 5, 9, 0))
+    [first] = await app.schedules.run_due()
+    await app.stop()
+    async with app.db.transaction() as conn:  # what migration 0011 leaves on existing rows
+        await conn.execute(sa.update(schedules).values(next_due_at=None))
+    clock.set(utc(1, 6, 10, 0))  # down over Tuesday 09:00, back an hour later
+    again = await make_app([PostCog])
+    assert [(r["scheduled_for"], r["status"]) for r in await run_rows(again)] == [
+        (utc(1, 5, 9, 0), "done"),
+        (utc(1, 6, 9, 0), "done"),
+    ]
+    assert first.status == "done" and len(PostCog.calls) == 2
+    assert await next_due(again, schedule.id) == utc(1, 7, 9, 0)
