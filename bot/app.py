@@ -70,11 +70,12 @@ class Application:
         self._started = False
         self.stopping = asyncio.Event()
 
-    async def start(self, *, services: bool = True) -> None:
+    async def start(self, *, services: bool = True, sender_required: bool = False) -> None:
         """Migrate the database, set up every enabled cog, start scheduling and delivery.
 
         `services=False` (maintenance commands) sets up the cogs but neither schedules nor
-        sends anything.
+        sends anything. `sender_required` (platform mode): on SQLite, refuse to start
+        (`SenderBusy`) when another live process already sends from the database file.
         """
         if self._started:
             return
@@ -90,7 +91,7 @@ class Application:
         for cls in classes:
             await self.add_cog(cls(self))
         if services:
-            await self.delivery.start()
+            await self.delivery.start(required=sender_required)
             # After the cogs, so every job kind is known when missed slots are caught up.
             await self.schedules.start()
         self._started = True

@@ -218,6 +218,16 @@ class ConsoleAdapter:
         )
         role = " (moderator)" if self.moderator else ""
         self._say(f"You are @{self.actor_name}{role} in #{self.channel}.")
+        self._say_sender()
+
+    def _say_sender(self) -> None:
+        sent_by = self.app.delivery.sent_by
+        if sent_by is not None:
+            self._say(
+                f"Another bot process ({sent_by}) sends this database's posts and DMs; posts "
+                "you cause here are queued for it, not shown here.",
+                style="yellow",
+            )
 
     # -- input -----------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from bot.delivery.timer import Timer
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome, enqueue
+from storage.sender_lease import SenderLease
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -636,6 +637,18 @@ class PlatformWorker:
             self.flushing = False
 
 
+class SenderBusy(Exception):
+    """Another live process sends from this SQLite database (holds the sender lease)."""
+
+    def __init__(self, database: str, holder: str) -> None:
+        super().__init__(
+            f"Another bot process ({holder}) is already sending from {database}. SQLite allows "
+            "one sending process per database file: stop that process first, or move to "
+            "PostgreSQL to run several (README: Scale-out)."
+        )
+        self.holder = holder
+
+
 class DeliveryEngine:
     """`app.delivery`: register a Sender per platform; the engine does the rest."""
 
@@ -650,6 +663,10 @@ class DeliveryEngine:
         self._dm_caches: dict[str, DMChannelCache] = {}
         self._heartbeat: asyncio.Task[None] | None = None
         self.running = False
+        #: SQLite: the exclusive lease naming the one process that sends from the file.
+        self.sender_lease = SenderLease(app.db) if app.db.is_sqlite else None
+        #: Who sends this database's rows when another process holds the sender lease.
+        self.sent_by: str | None = None
 
     @property
     def lease_seconds(self) -> float:
@@ -663,7 +680,7 @@ class DeliveryEngine:
             worker.sender = sender
             worker.wake()
             return
-        if self.running:
+        if self.running and self.sent_by is None:
             self._start_worker(platform, sender)
 
     def dm_cache(self, platform: str) -> DMChannelCache:
@@ -695,10 +712,28 @@ class DeliveryEngine:
         )
         return float(ceiling * self.random.uniform(0.5, 1.0))
 
-    async def start(self) -> None:
+    async def start(self, *, required: bool = False) -> None:
+        """Start sending. On SQLite only the holder of the sender lease sends: when another
+        live process holds it, raise `SenderBusy` if `required` (a second `mlebot run`), else
+        stay passive (the console: rows it queues are sent by the holder) and set `sent_by`.
+        A passive engine never touches leased rows."""
         if self.running:
             return
-        if self.app.db.is_sqlite:
+        if self.sender_lease is not None:
+            other = await self.sender_lease.acquire(
+                self.owner, now=self.app.clock.now(), ttl=self.lease_seconds
+            )
+            if other is not None:
+                self.sent_by = other.holder
+                if required:
+                    raise SenderBusy(self.app.db.describe(), other.holder)
+                log.warning(
+                    "another process (%s) sends the posts of %s; this one only queues them",
+                    other.holder,
+                    self.app.db.describe(),
+                )
+                return
+            self.sent_by = None
             resumed = await self.store.release_all()
             if resumed:
                 log.info("resuming %d outbox rows left in flight by a previous run", resumed)
@@ -738,6 +773,14 @@ class DeliveryEngine:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
+        await self._stop_workers()
+        if self.sender_lease is not None:
+            try:
+                await self.sender_lease.release(self.owner)
+            except Exception:
+                log.exception("could not release the sender lease; it expires on its own")
+
+    async def _stop_workers(self) -> None:
         workers, self.workers = list(self.workers.values()), {}
         for worker in workers:
             await worker.stop()
@@ -750,6 +793,24 @@ class DeliveryEngine:
         interval = self.lease_seconds / 3
         while True:
             await self.timer.sleep(interval)
+            if self.sender_lease is not None and self.sent_by is None:
+                try:
+                    other = await self.sender_lease.renew(
+                        self.owner, now=self.app.clock.now(), ttl=self.lease_seconds
+                    )
+                except Exception:
+                    log.exception("renewing the sender lease failed")
+                    other = None
+                if other is not None:
+                    # Stalled past the lease and another process took over: stop sending.
+                    self.sent_by = other.holder
+                    log.error(
+                        "the sender lease of %s passed to %s; this process stops sending",
+                        self.app.db.describe(),
+                        other.holder,
+                    )
+                    await self._stop_workers()
+                    continue
             if not any(w.held() for w in self.workers.values()):
                 continue
             try:

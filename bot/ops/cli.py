@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.adapters.base import PlatformUnreachable
+from bot.delivery.engine import SenderBusy
 from bot.ops import event_loop
 from bot.ops.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handler(args)
-    except (SettingsError, DatabaseUnreachable, PlatformUnreachable) as exc:
+    except (SettingsError, DatabaseUnreachable, PlatformUnreachable, SenderBusy) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

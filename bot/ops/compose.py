@@ -82,7 +82,7 @@ async def build_application(
     if http:
         app.http = HttpServer(settings.http_host, settings.http_port)
     try:
-        await app.start(services=services)
+        await app.start(services=services, sender_required=bool(wanted))
         if console is not None:
             app.add_adapter(console_adapter(app, console))
         for platform in wanted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.delivery.sender import PermanentError, RateLimited, TransientError
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
 from storage.outbox import outbox
+from storage.sender_lease import sender_lease
 from tests.conftest import AppFactory
 from tests.delivery.fakes import FakeSender, channel_post, dm, queue
 from tests.helpers import RecordingResponder
@@ -230,6 +232,17 @@ def crash(app: Application) -> None:
     engine.running = False
 
 
+async def as_if_killed(app: Application) -> None:
+    """A killed process leaves its SQLite sender lease naming a pid that no longer exists."""
+    if app.delivery.sender_lease is None:
+        return
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    host = app.delivery.owner.split(":")[0]
+    async with app.db.transaction() as conn:
+        await conn.execute(sender_lease.update().values(holder=f"{host}:{proc.pid}:killed"))
+
+
 async def test_restart_resumes_rows_in_flight_at_a_crash(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
@@ -244,6 +257,7 @@ async def test_restart_resumes_rows_in_flight_at_a_crash(
     await asyncio.wait_for(_flushed(app1), 30)
     hanging_keys = sorted(first.hanging)
     crash(app1)
+    await as_if_killed(app1)
     await asyncio.sleep(0)
     leased = [r for r in (await rows(app1)).values() if r.status == "sending"]
     assert sorted(r.target_id for r in leased) == ["h1", "h2", "h3"]

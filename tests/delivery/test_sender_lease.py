@@ -1,0 +1,178 @@
+"""One sender per SQLite file (issue 17 §1): the sender lease.
+
+A second process on a SQLite database - the console, a second `mlebot run` - must never reset or
+claim rows another live process has in flight; on PostgreSQL processes keep sharing the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from rich.console import Console
+
+from bot.app import Application
+from bot.delivery.engine import POLL_SECONDS, SenderBusy
+from bot.messages import Message
+from bot.ops.compose import ConsoleOptions, build_application
+from bot.scheduling.jobs import Destination
+from bot.settings import Settings
+from bot.timing.clock import ManualClock
+from cogs.help import HelpCog
+from storage.database import Database
+from storage.outbox import outbox
+from storage.sender_lease import holder_is_dead, sender_lease
+from tests.conftest import AppFactory
+from tests.delivery.fakes import dm, queue
+
+pytestmark = pytest.mark.both_backends
+
+UNLIMITED: dict[str, Any] = {
+    "delivery_discord_rate": 0.0,
+    "delivery_discord_route_rate": 0.0,
+    "delivery_concurrency": 60,
+}
+
+
+class GatedSender:
+    """Counts sends per recipient; every send waits until `gate` opens (rows stay in flight)."""
+
+    platform = "discord"
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.waiting = 0
+        self.sent: Counter[str] = Counter()
+
+    async def send(
+        self, destination: Destination, message: Message, *, idempotency_key: str
+    ) -> None:
+        self.waiting += 1
+        await self.gate.wait()
+        self.sent[destination.target_id] += 1
+
+
+async def statuses(app: Application) -> Counter[str]:
+    async with app.db.transaction() as conn:
+        return Counter(r.status for r in await conn.execute(sa.select(outbox.c.status)))
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+async def test_a_console_on_the_file_neither_resets_nor_duplicates_in_flight_rows(
+    make_app: AppFactory, settings: Settings, clock: ManualClock, database_url: str
+) -> None:
+    """The issue's reproduction: 200 DM subscribers, a fan-out in flight, then
+    `printf '/help\\n' | mlebot console` on the same database. 0 duplicates, 0 lost."""
+    sender = GatedSender()
+    app = await make_app([HelpCog], **UNLIMITED)
+    app.delivery.register_sender("discord", sender)
+    users = [f"u{i}" for i in range(200)]
+    await queue(app, "publish-now", [dm(u) for u in users])
+    while sender.waiting < 60:  # noqa: ASYNC110 - 60 rows in flight, as in the report
+        await asyncio.sleep(0.005)
+    assert (await statuses(app))["sending"] >= 60
+
+    out = io.StringIO()
+    console = await build_application(
+        settings.model_copy(update=UNLIMITED),
+        clock=clock,
+        cog_classes=[HelpCog],
+        console=ConsoleOptions(
+            stdin=io.StringIO("/help\n"), console=Console(file=out, width=120), interactive=False
+        ),
+    )
+    try:
+        await asyncio.wait_for(console.run(), 30)
+    finally:
+        await console.stop()
+    text = out.getvalue()
+    assert "/help" in text or "help" in text.lower()
+    if database_url.startswith("sqlite"):
+        assert console.delivery.sent_by == app.delivery.owner
+        assert app.delivery.owner in text  # the console says who sends its posts
+    assert (await statuses(app))["sending"] >= 60  # untouched by the console
+
+    sender.gate.set()
+    await asyncio.wait_for(app.delivery.idle(), 60)
+    clock.advance(timedelta(seconds=POLL_SECONDS + 1))  # the engine looks at the outbox again
+    await asyncio.wait_for(app.delivery.idle(), 60)
+    duplicates = sum(n - 1 for n in sender.sent.values() if n > 1)
+    lost = sum(1 for u in users if sender.sent[u] == 0)
+    assert (duplicates, lost) == (0, 0)
+    assert await statuses(app) == {"sent": 200}
+
+
+async def test_a_second_sender_stops_with_a_clear_message_on_sqlite(
+    make_app: AppFactory, settings: Settings, clock: ManualClock, database_url: str
+) -> None:
+    first = await make_app([HelpCog])
+    second = Application(settings, clock=clock, cog_classes=[HelpCog])
+    try:
+        if database_url.startswith("sqlite"):
+            with pytest.raises(SenderBusy) as refused:
+                await second.start(sender_required=True)
+            assert first.delivery.owner in str(refused.value)
+            assert "one sending process per database file" in str(refused.value)
+            assert not second.delivery.running
+        else:  # PostgreSQL: processes share the outbox through row leases
+            await second.start(sender_required=True)
+            assert second.delivery.running and first.delivery.running
+    finally:
+        await second.stop()
+
+
+async def test_the_lease_is_released_on_stop_and_taken_from_a_dead_or_expired_holder(
+    make_app: AppFactory, settings: Settings, clock: ManualClock, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the sender lease is SQLite's; PostgreSQL shares the outbox")
+    db = Database(settings.database_url)
+
+    async def put(holder: str, seconds: float) -> None:
+        async with db.transaction() as conn:
+            await conn.execute(sender_lease.delete())
+            await conn.execute(
+                sender_lease.insert().values(
+                    name="sender",
+                    holder=holder,
+                    acquired_at=clock.now(),
+                    expires_at=clock.now() + timedelta(seconds=seconds),
+                )
+            )
+
+    try:
+        first = await make_app([HelpCog])
+        host = first.delivery.owner.split(":")[0]
+        await first.stop()
+        async with db.transaction() as conn:
+            assert (await conn.execute(sa.select(sender_lease))).all() == []
+
+        # Killed on this host: the process is gone, so its lease is taken at once.
+        gone = f"{host}:{dead_pid()}:dead"
+        assert holder_is_dead(gone)
+        await put(gone, 600)
+        second = await make_app([HelpCog])
+        assert second.delivery.running and second.delivery.sent_by is None
+        await second.stop()
+
+        # Alive elsewhere (another host sharing the file): passive until the lease expires.
+        await put("other-host:1:x", 10)
+        third = await make_app([HelpCog])
+        assert not third.delivery.running and third.delivery.sent_by == "other-host:1:x"
+        await third.stop()
+        clock.advance(timedelta(seconds=11))
+        fourth = await make_app([HelpCog])
+        assert fourth.delivery.running and fourth.delivery.sent_by is None
+    finally:
+        await db.close()
