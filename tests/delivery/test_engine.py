@@ -236,11 +236,15 @@ async def as_if_killed(app: Application) -> None:
     """A killed process leaves its SQLite sender lease naming a pid that no longer exists."""
     if app.delivery.sender_lease is None:
         return
-    proc = subprocess.Popen(["true"])
-    proc.wait()
     host = app.delivery.owner.split(":")[0]
     async with app.db.transaction() as conn:
-        await conn.execute(sender_lease.update().values(holder=f"{host}:{proc.pid}:killed"))
+        await conn.execute(sender_lease.update().values(holder=f"{host}:{dead_pid()}:killed"))
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
 
 
 async def test_restart_resumes_rows_in_flight_at_a_crash(
