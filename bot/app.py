@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.timing.clock import Clock, SystemClock
 from storage import migrations, outbox
 from storage.audit import AuditRepository
+from storage.button_ids import ButtonIdStore
 from storage.communities import CommunityRepository
 from storage.database import Database
 from storage.state import StateRepository
@@ -47,6 +48,8 @@ class Application:
         self.communities = CommunityRepository(self.db)
         self.audit = AuditRepository(self.db)
         self.state = StateRepository(self.db)
+        #: Button custom ids a platform could not carry, behind short ids (adapters use it).
+        self.button_ids = ButtonIdStore(self.db)
         self.schedules = ScheduleService(self, enqueue=outbox.enqueue_runs)
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}

@@ -250,6 +250,25 @@ async def test_a_button_click_still_works_after_a_restart(
     assert answer["flags"] == EPHEMERAL
 
 
+async def test_a_button_whose_state_is_too_long_for_a_custom_id_still_works(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    """Discord refuses custom ids over 100 characters: the long state is stored behind a short
+    id (never cut), and the click routes with the whole value, also after a restart."""
+    words = " ".join(f"word{n}" for n in range(40))  # 'demo-again:' + 279 characters
+    _, first = await start_bot()
+    interaction = await emulator.slash("demo echo", {"words": words})
+    (reply,) = await emulator.wait_reply(interaction)
+    custom_id = reply["components"][0]["components"][0]["custom_id"]
+    assert len(custom_id) <= 100 and words not in custom_id
+    await first.stop()
+    await start_bot()
+    await emulator.wait_identified(2)
+    click = await emulator.click(custom_id)
+    (answer,) = await emulator.wait_reply(click)
+    assert answer["content"] == f"again: {words}"
+
+
 async def test_commands_work_in_direct_messages(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:

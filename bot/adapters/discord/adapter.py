@@ -27,6 +27,7 @@ from discord.http import Route
 from bot.adapters.base import PlatformUnreachable, network_problem
 from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
+from bot.adapters.discord.render import STORED_ID_PREFIX
 from bot.adapters.discord.responder import InteractionResponder
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.welcome import setup_guide
@@ -137,6 +138,7 @@ class DiscordAdapter:
             api_base_url=settings.discord_api_base_url,
             dm_cache=app.delivery.dm_cache(ix.PLATFORM),
             max_connections=settings.delivery_concurrency,  # one per send in flight
+            remember_buttons=self._remember_buttons,
         )
         app.delivery.register_sender(ix.PLATFORM, self.sender)
         #: Slash commands and autocomplete: discord.py's command tree, built from the registry.
@@ -387,7 +389,11 @@ class DiscordAdapter:
             interaction_id=str(interaction.id),
             token=interaction.token,
             application_id=str(interaction.application_id),
+            remember_buttons=self._remember_buttons,
         )
+
+    async def _remember_buttons(self, ids: Mapping[str, str]) -> None:
+        await self.app.button_ids.save(ids, now=self.app.clock.now())
 
     async def _run_with_deadline(
         self, work: Awaitable[Any], responder: InteractionResponder, private: bool
@@ -481,6 +487,8 @@ class DiscordAdapter:
     async def _component(self, interaction: discord.Interaction) -> None:
         data: Mapping[str, object] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
+        if custom_id.startswith(STORED_ID_PREFIX):  # a button sent behind a short id
+            custom_id = await self.app.button_ids.get(custom_id) or custom_id
         action, _, value = custom_id.partition(":")
         invocation = ActionInvocation(
             action=action,

@@ -9,6 +9,7 @@ buttons go on the last message. Mentions never ping (`allowed_mentions` parses n
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ BUTTONS_PER_ROW = 5
 ROWS_PER_MESSAGE = 5
 EPHEMERAL = 1 << 6
 ELLIPSIS = "…"
+#: Custom ids starting with this name a stored button (`button_ids`), never an action.
+STORED_ID_PREFIX = "~"
 
 
 _COLOURS = {
@@ -160,9 +163,45 @@ def _embeds(message: Message) -> list[dict[str, Any]]:
     return box.embeds
 
 
+def stored_id(custom_id: str, index: int) -> str:
+    """The short id of button `index` whose custom id cannot be sent as it is."""
+    digest = hashlib.sha256(f"{index}\x00{custom_id}".encode()).hexdigest()
+    return STORED_ID_PREFIX + digest[:32]
+
+
+def button_ids(buttons: tuple[Button, ...]) -> tuple[list[str], dict[str, str]]:
+    """The custom id each button is sent with, and the stored ones (short id -> custom id).
+
+    A custom id is `action:value` (static, so clicks still route after a restart). Discord
+    refuses one over 100 characters or repeated in a message: such a button gets a short id
+    whose full custom id the sender stores first (`storage.button_ids`); nothing is cut.
+    """
+    sent: list[str] = []
+    stored: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, button in enumerate(buttons[: BUTTONS_PER_ROW * ROWS_PER_MESSAGE]):
+        custom_id = button.custom_id
+        if (
+            len(custom_id) > CUSTOM_ID_LIMIT
+            or custom_id in seen
+            or custom_id.startswith(STORED_ID_PREFIX)
+        ):
+            short = stored_id(custom_id, index)
+            stored[short] = custom_id
+            custom_id = short
+        seen.add(custom_id)
+        sent.append(custom_id)
+    return sent, stored
+
+
+def stored_button_ids(message: Message) -> dict[str, str]:
+    """The short ids `render(message)` uses that must be stored before it is sent."""
+    return button_ids(message.buttons)[1] if message.buttons else {}
+
+
 def components(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
-    """Action rows of buttons (5 per row, 5 rows). Custom ids are `action:value` (static, so
-    clicks still route after a restart); values too long for Discord's 100 are cut."""
+    """Action rows of buttons (5 per row, 5 rows), with the custom ids of `button_ids`."""
+    ids, _stored = button_ids(buttons)
     rows: list[dict[str, Any]] = []
     for i in range(0, min(len(buttons), BUTTONS_PER_ROW * ROWS_PER_MESSAGE), BUTTONS_PER_ROW):
         rows.append(
@@ -173,9 +212,11 @@ def components(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
                         "type": 2,
                         "style": _STYLES[b.style],
                         "label": trim(b.label, BUTTON_LABEL_LIMIT),
-                        "custom_id": b.custom_id[:CUSTOM_ID_LIMIT],
+                        "custom_id": custom_id,
                     }
-                    for b in buttons[i : i + BUTTONS_PER_ROW]
+                    for b, custom_id in zip(
+                        buttons[i : i + BUTTONS_PER_ROW], ids[i : i + BUTTONS_PER_ROW], strict=True
+                    )
                 ],
             }
         )

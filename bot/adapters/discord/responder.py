@@ -11,10 +11,11 @@ error), the placeholder is deleted and the reply goes out as a follow-up with it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Any, Protocol
 
-from bot.adapters.discord.render import EPHEMERAL, render
+from bot.adapters.discord.render import EPHEMERAL, render, stored_button_ids
 from bot.messages import Message
 
 CHANNEL_MESSAGE = 4
@@ -37,8 +38,17 @@ class _State(Enum):
 class InteractionResponder:
     """A core `Responder` for one interaction."""
 
-    def __init__(self, rest: Rest, *, interaction_id: str, token: str, application_id: str) -> None:
+    def __init__(
+        self,
+        rest: Rest,
+        *,
+        interaction_id: str,
+        token: str,
+        application_id: str,
+        remember_buttons: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
+    ) -> None:
         self.rest = rest
+        self.remember_buttons = remember_buttons
         self.interaction_id = interaction_id
         self.token = token
         self.application_id = application_id
@@ -67,6 +77,9 @@ class InteractionResponder:
 
     async def send(self, message: Message) -> None:
         async with self._lock:
+            stored = stored_button_ids(message)
+            if stored and self.remember_buttons is not None:
+                await self.remember_buttons(stored)
             for payload in render(message):
                 await self._send_one(payload)
 

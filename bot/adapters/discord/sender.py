@@ -22,10 +22,10 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.adapters.discord.render import render
+from bot.adapters.discord.render import render, stored_button_ids
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.http import HttpClient
 from bot.delivery.sender import (
@@ -83,8 +83,12 @@ class DiscordSender:
         api_base_url: str,
         dm_cache: DMChannelCache | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        remember_buttons: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
     ) -> None:
         self.token = token
+        #: Stores the custom ids of buttons sent behind a short id (see render.button_ids).
+        self.remember_buttons = remember_buttons
+        self._remembered: set[str] = set()
         self.base = api_base_url.rstrip("/")
         self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
         self.max_connections = max_connections
@@ -123,6 +127,7 @@ class DiscordSender:
                 channel = await self.dm_cache.get(destination.target_id, self._open_dm)
             else:
                 channel = destination.target_id
+            await self._remember(message)
             for part, encoded in enumerate(self._encode(message)):
                 body = with_nonce(encoded, nonce(idempotency_key, part))
                 await self._request("POST", f"/channels/{channel}/messages", body, answer=False)
@@ -139,6 +144,17 @@ class DiscordSender:
             raise
         except (TimeoutError, OSError) as exc:
             raise TransientError(f"Discord unreachable: {type(exc).__name__}") from None
+
+    async def _remember(self, message: Message) -> None:
+        """Store the message's long button ids before it goes out (once per process)."""
+        if not message.buttons or self.remember_buttons is None:
+            return
+        stored = stored_button_ids(message)
+        if stored and not stored.keys() <= self._remembered:
+            await self.remember_buttons(stored)
+            if len(self._remembered) > ENCODED_CACHE_SIZE * 100:
+                self._remembered.clear()
+            self._remembered.update(stored)
 
     def _encode(self, message: Message) -> list[bytes]:
         """The message's parts as JSON bodies (posts are never ephemeral), encoded once."""

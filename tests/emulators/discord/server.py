@@ -30,6 +30,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.emulators.discord import rules
+
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41250
 MANAGE_GUILD = 1 << 5
@@ -293,6 +295,9 @@ class DiscordEmulator:
                             return _form_error(
                                 f"{n}.contexts", "BOT_DM is not valid for guild commands"
                             )
+                violation = rules.command_violation(body or [], is_global=scope == "global")
+                if violation is not None:
+                    return _violation(violation)
                 self.commands[scope] = [self._registered_command(c, scope) for c in body]
             return _json(self.commands.get(scope, []))
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
@@ -309,6 +314,9 @@ class DiscordEmulator:
             token = m.group(1)
             if token not in self._interaction_tokens:
                 return _error(404, 10015, "Unknown Webhook")
+            violation = rules.message_violation(body)
+            if violation is not None and not (method == "PATCH" and _edits_nothing(body)):
+                return _violation(violation)
             message = self._message(self.new_id(), body)
             message["edit_original"] = method == "PATCH"
             self.webhook_messages.setdefault(token, []).append(message)
@@ -373,6 +381,9 @@ class DiscordEmulator:
         done = self.callbacks.setdefault(interaction_id, [])
         if done:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        violation = _callback_violation(body or {})
+        if violation is not None:
+            return _violation(violation)
         done.append(body)
         return web.Response(status=204)
 
@@ -383,6 +394,9 @@ class DiscordEmulator:
             return _error(404, 10003, "Unknown Channel")
         if channel_id in dm_users and dm_users[channel_id] in self.closed_dms:
             return _error(403, 50007, "Cannot send messages to this user")
+        violation = rules.message_violation(body)
+        if violation is not None:
+            return _violation(violation)
         posted = self.messages.setdefault(channel_id, [])
         nonce = (body or {}).get("nonce")
         if nonce is not None and (body or {}).get("enforce_nonce"):
@@ -744,10 +758,37 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
 
 
-def _form_error(field_path: str, message: str) -> web.Response:
+def _violation(violation: rules.Violation) -> web.Response:
+    if violation.code == rules.INVALID_FORM_BODY:
+        return _form_error(violation.path, violation.message, violation.error)
+    return _error(violation.status, violation.code, violation.message)
+
+
+def _edits_nothing(body: Any) -> bool:
+    """A PATCH changing neither content, embeds nor components (e.g. flags only)."""
+    return not any(key in (body or {}) for key in ("content", "embeds", "components"))
+
+
+#: Interaction callback types (Discord docs, Receiving and Responding: Interaction Callback Type).
+CHANNEL_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 7, 8
+
+
+def _callback_violation(body: Mapping[str, Any]) -> rules.Violation | None:
+    data = body.get("data") or {}
+    kind = body.get("type")
+    if kind == CHANNEL_MESSAGE:
+        return rules.message_violation(data)
+    if kind == UPDATE_MESSAGE and not _edits_nothing(data):
+        return rules.message_violation(data)
+    if kind == AUTOCOMPLETE_RESULT:
+        return rules.autocomplete_violation(list(data.get("choices") or []))
+    return None
+
+
+def _form_error(field_path: str, message: str, code: str = "BASE_TYPE_INVALID") -> web.Response:
     """400 / 50035 Invalid Form Body with Discord's nested `errors` tree (Discord docs,
     Reference: Error Messages)."""
-    tree: dict[str, Any] = {"_errors": [{"code": "BASE_TYPE_INVALID", "message": message}]}
+    tree: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
     for part in reversed(field_path.split(".")):
         tree = {part: tree}
     return _json({"code": 50035, "message": "Invalid Form Body", "errors": tree}, status=400)
