@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         default="auto", description="auto (uvloop when installed), uvloop or asyncio"
     )
     console_name: str = Field(default="console", description="Name of the console community")
+    console_history_file: str = Field(
+        default="./data/console_history",
+        description="File keeping the console's typed lines between runs (empty: none kept)",
+    )
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP port (0: any free)")
     shutdown_grace_seconds: float = Field(

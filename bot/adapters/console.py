@@ -1,9 +1,11 @@
 """The console adapter: a terminal chat speaking the same slash commands as Slack.
 
-Interactive on a terminal; with piped input it runs one line at a time and exits at the end.
+Interactive on a terminal: a line editor (prompt_toolkit: arrows, Ctrl-R, history kept between
+runs in `CONSOLE_HISTORY_FILE`). With piped input it runs one line at a time and exits at the end.
 Meta lines: `:as NAME [moderator]`, `:in #channel`, `:click N`, `:wait SECONDS`, `:help`, `:quit`.
 Posts the bot makes on its own (scheduled posts, DMs) are printed as they happen, marked
-`[#channel]` or `[DM @name]`.
+`[#channel]` or `[DM @name]`; on a terminal they appear above the input line, which is redrawn
+with whatever was being typed. Typed lines are echoed and parsed without control characters.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import stat
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from rich.console import Console
 from rich.text import Text
 
-from bot.adapters.console_render import make_console, render
+from bot.adapters.console_render import make_console, printable, render
 from bot.commands.context import ActionInvocation, Actor, Invocation, Place
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
@@ -119,8 +122,13 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         console: Console | None = None,
         interactive: bool | None = None,
+        history_file: str | Path | None = None,
     ) -> None:
         self.app = app
+        history = app.settings.console_history_file if history_file is None else history_file
+        self.history_file = Path(history) if str(history) else None
+        self._session: Any = None  # a prompt_toolkit PromptSession on a terminal
+        self._stdout_patch: contextlib.ExitStack | None = None
         self.stdin = stdin or sys.stdin
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self.console = console or make_console(interactive=self.interactive)
@@ -146,9 +154,30 @@ class ConsoleAdapter:
             self._pipe_transport, _ = await loop.connect_read_pipe(
                 lambda: asyncio.StreamReaderProtocol(reader), self.stdin
             )
+        if self.interactive:
+            self._start_line_editor()
         self._print_banner()
         self.app.delivery.register_sender(PLATFORM, ConsoleSender(self))
         self._task = asyncio.create_task(self._loop(), name="console-input")
+
+    def _start_line_editor(self) -> None:
+        """A prompt_toolkit session; while it runs, printing goes above the input line."""
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+        from prompt_toolkit.patch_stdout import patch_stdout
+
+        history: FileHistory | InMemoryHistory = InMemoryHistory()
+        if self.history_file is not None:
+            try:
+                self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                self.history_file.touch(exist_ok=True)
+                history = FileHistory(str(self.history_file))
+            except OSError as exc:
+                log.warning("console history not kept: %s", exc)
+        self._session = PromptSession(history=history)
+        self._stdout_patch = contextlib.ExitStack()
+        # raw: rich's colours pass through; the prompt is redrawn below each printed block.
+        self._stdout_patch.enter_context(patch_stdout(raw=True))
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -159,7 +188,13 @@ class ConsoleAdapter:
         if self._pipe_transport is not None:
             self._pipe_transport.close()
             self._pipe_transport = None
+        self._restore_stdout()
         self._closed.set()
+
+    def _restore_stdout(self) -> None:
+        if self._stdout_patch is not None:
+            self._stdout_patch.close()
+            self._stdout_patch = None
 
     def is_connected(self) -> bool:
         return not self._closed.is_set()
@@ -191,7 +226,9 @@ class ConsoleAdapter:
             numbered[self._next_button] = button
             self.buttons[self._next_button] = button
             self._next_button += 1
-        self.console.print(render(message, label=label, numbered=numbered))
+        self.console.print(
+            render(message, label=label, numbered=numbered, hyperlinks=self.console.is_terminal)
+        )
 
     async def post(self, destination: Destination, message: Message) -> None:
         """Show something the bot sends on its own initiative, marked with where it went."""
@@ -234,6 +271,12 @@ class ConsoleAdapter:
     async def _read_line(self) -> str | None:
         if self.interactive:
             prompt = f"{self.actor_name}#{self.channel}> "
+            if self._session is not None:
+                try:
+                    line: str = await self._session.prompt_async(prompt)
+                except (EOFError, KeyboardInterrupt):  # Ctrl-D, Ctrl-C: leave
+                    return None
+                return line
             try:
                 # A daemon thread: after Ctrl-C the process exits without waiting for Enter.
                 return await _in_daemon_thread(lambda: input(prompt))
@@ -260,13 +303,14 @@ class ConsoleAdapter:
             self.failed = True
             log.exception("console loop failed")
         finally:
+            self._restore_stdout()
             if self.interactive:
                 self.console.print()
             self._closed.set()
 
     async def handle_line(self, raw: str) -> bool:
         """Run one input line; False means the person asked to leave."""
-        line = raw.strip()
+        line = printable(raw, keep_newlines=False)
         if not line or line.startswith("#"):
             return True
         if not self.interactive:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -18,26 +20,55 @@ _TONE_STYLE = {
 }
 
 
+#: Terminal escape sequences (CSI, OSC, and two-character ones) and every other control
+#: character but newline and tab: typed or stored text must never steer the terminal.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, keep_newlines: bool = True) -> str:
+    """`text` without escape sequences or control characters (`^[[A` from an arrow key...)."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return text if keep_newlines else " ".join(text.split())
+
+
 def render(
-    message: Message, *, label: str | None = None, numbered: dict[int, Button] | None = None
+    message: Message,
+    *,
+    label: str | None = None,
+    numbered: dict[int, Button] | None = None,
+    hyperlinks: bool = True,
 ) -> RenderableType:
-    """A rich renderable for `message`. `numbered` maps console button numbers to buttons."""
+    """A rich renderable for `message`. `numbered` maps console button numbers to buttons.
+
+    `hyperlinks=False` (output that is not a terminal) prints a link's address after its
+    text, `title (https://…)`, instead of a terminal hyperlink that a pipe would lose.
+    """
     parts: list[RenderableType] = []
+
+    def markdown(text: str) -> Markdown:
+        return Markdown(printable(text), hyperlinks=hyperlinks)
+
     if message.body:
-        parts.append(Markdown(message.body))
+        parts.append(markdown(message.body))
     for section in message.sections:
-        parts.append(Text(section.heading, style="bold"))
-        parts.append(Markdown(section.body))
+        parts.append(Text(printable(section.heading), style="bold"))
+        parts.append(markdown(section.body))
     if message.fields:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
         for f in message.fields:
-            table.add_row(f.name, Markdown(f.value))
+            table.add_row(printable(f.name), markdown(f.value))
         parts.append(table)
     for link in message.links:
         parts.append(
-            Text.assemble(("→ ", "dim"), (link.label, "bold"), " ", (link.url, "underline"))
+            Text.assemble(
+                ("→ ", "dim"),
+                (printable(link.label), "bold"),
+                " ",
+                (printable(link.url, keep_newlines=False), "underline"),
+            )
         )
     if numbered:
         buttons = Text()
@@ -46,13 +77,13 @@ def render(
         buttons.append("(type :click N)", style="dim")
         parts.append(buttons)
     if message.footer:
-        parts.append(Text(message.footer, style="dim"))
-    title = message.title or ""
+        parts.append(Text(printable(message.footer), style="dim"))
+    title = printable(message.title or "", keep_newlines=False)
     if message.url and title:
         title = f"{title} ({message.url})"
     subtitle = "only you can see this" if message.private else None
     if label:
-        title = f"{label} {title}".strip()
+        title = f"{printable(label, keep_newlines=False)} {title}".strip()
     return Panel(
         Group(*parts) if parts else Text(""),
         title=Text(title, style="bold") if title else None,
