@@ -51,6 +51,14 @@ MAX_DESCRIPTION = 500
 MAX_URL = 2048
 MAX_TOPICS = 5
 
+#: Ids of shipped entries merged into another entry, and the entry that replaced them. Data
+#: stored before a merge (digest issues, for instance) resolves old ids through this.
+MERGED_RESOURCE_IDS: dict[str, str] = {
+    "neetcode-roadmap": "neetcode",
+    "neetcode-practice-lists": "neetcode",
+    "bytebytego-newsletter": "bytebytego",
+}
+
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _REQUIRED = ("id", "title", "url", "type", "topics", "level", "cost", "description")
 _OPTIONAL = ("author", "last_reviewed")

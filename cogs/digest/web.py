@@ -33,7 +33,7 @@ from bot.web.http import WebRequest, WebResponse, etag_for, text_response
 from bot.web.markdown import inline, to_html
 from bot.web.page import page
 from content.problems import Problem
-from content.resources import Resource
+from content.resources import MERGED_RESOURCE_IDS, Resource
 from content.tips import Tip, TipLibrary
 from storage.communities import Community, CommunityRepository
 from storage.digest import DigestRepository, StoredIssue
@@ -346,7 +346,10 @@ class DigestWebPages:
             elif position < len(sent):
                 title = sent[position].heading.removeprefix("More tips: ")
                 parts.append(f"<h3>{inline(title)}</h3>{to_html(sent[position].body)}")
-        resource = self.resources.get(issue.resource_id) if issue.resource_id else None
+        resource_id = issue.resource_id
+        if resource_id:
+            resource_id = MERGED_RESOURCE_IDS.get(resource_id, resource_id)
+        resource = self.resources.get(resource_id) if resource_id else None
         if resource is not None:
             parts.append("<h2>Featured resource</h2>")
             details = ", ".join(x for x in (resource.type_name, resource.level, resource.cost) if x)
