@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,15 @@ log = logging.getLogger(__name__)
 WAL_SWITCH_ATTEMPTS = 100
 
 
+#: `scheme://user:password@`: the password part (up to the last `@` of the word).
+URL_PASSWORD = re.compile(r"(://[^\s:/@'\"]*:)[^\s'\"]*@")
+
+
+def hide_url_passwords(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***` (for any message)."""
+    return URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
+
+
 class DatabaseURLError(ValueError):
     """The DATABASE_URL is not one we can use."""
 
@@ -31,8 +41,8 @@ def to_async_url(url: str) -> sa.URL:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
         raise DatabaseURLError(
-            f"{url!r} is not a database URL; use sqlite:///path/to/file.db or "
-            "postgresql://user:password@host:5432/dbname"
+            f"{hide_url_passwords(repr(url))} is not a database URL; use "
+            "sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":

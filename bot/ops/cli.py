@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.ops import event_loop
 from bot.ops.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
-from storage.database import Database, DatabaseUnreachable
+from storage.database import Database, DatabaseUnreachable, hide_url_passwords
 
 EXIT_CONFIG = 2
 NO_CREDENTIALS = (
@@ -108,10 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (SettingsError, DatabaseUnreachable, PlatformUnreachable, SenderBusy) as exc:
-        print(str(exc), file=sys.stderr)
+        print(hide_url_passwords(str(exc)), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Through the configured logging (JSON, redaction) like every other line; configure
+        # it if the command failed before doing so.
+        if not logging.getLogger().handlers:
+            setup_logging("INFO", "auto")
+        logging.getLogger(__name__).critical(
+            "mlebot %s stopped by an unexpected error", args.command, exc_info=True
+        )
+        return 1
 
 
 def _settings(args: argparse.Namespace) -> Settings:

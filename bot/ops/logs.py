@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
+from storage.database import URL_PASSWORD, hide_url_passwords
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -34,6 +36,7 @@ TOKEN_PATTERNS = (
     re.compile(r"\bxapp-[A-Za-z0-9-]{8,}"),  # Slack app-level tokens
     re.compile(r"\b[MNO][A-Za-z\d_-]{22,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40}\b"),  # Discord
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bot|bearer)\s+[^\s\"',}]+"),
+    URL_PASSWORD,  # scheme://user:password@host: the password
 )
 
 
@@ -93,7 +96,9 @@ class Redactor:
         for value in self.values:
             text = text.replace(value, REDACTED)
         for pattern in TOKEN_PATTERNS:
-            if pattern.groups:
+            if pattern is URL_PASSWORD:
+                text = hide_url_passwords(text)
+            elif pattern.groups:
                 text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
             else:
                 text = pattern.sub(REDACTED, text)
