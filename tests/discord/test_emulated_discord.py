@@ -8,8 +8,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord import adapter as adapter_module
 from bot.adapters.discord.commands import tree_json
+from bot.app import Application
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
 from cogs.settings import SettingsCog
@@ -45,16 +47,23 @@ async def test_start_logs_in_identifies_and_syncs_the_declared_commands(
     assert {"help", "demo", "admin"} <= names
 
 
+async def restart(app: Application, adapter: DiscordAdapter) -> None:
+    """Stop a bot as a restart does: the adapter, then the application (which gives the
+    SQLite sender lease back, so the next bot may send)."""
+    await adapter.stop()
+    await app.stop()
+
+
 async def test_commands_are_synced_again_only_when_the_schema_changed(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:
-    _, first = await start_bot()
+    app, first = await start_bot()
     assert first.synced is True
-    await first.stop()
-    _, second = await start_bot()
+    await restart(app, first)
+    app, second = await start_bot()
     assert second.synced is False
     assert len(emulator.requests("PUT")) == 1
-    await second.stop()
+    await restart(app, second)
     _, third = await start_bot(cogs=(HelpCog,))  # fewer commands: schema changed
     assert third.synced is True
     assert len(emulator.requests("PUT")) == 2
@@ -237,11 +246,11 @@ async def test_autocomplete_answers_with_the_cogs_suggestions(
 async def test_a_button_click_still_works_after_a_restart(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:
-    _, first = await start_bot()
+    app, first = await start_bot()
     interaction = await emulator.slash("demo echo", {"words": "again"})
     (reply,) = await emulator.wait_reply(interaction)
     custom_id = reply["components"][0]["components"][0]["custom_id"]
-    await first.stop()
+    await restart(app, first)
     await start_bot()
     await emulator.wait_identified(2)
     click = await emulator.click(custom_id)
@@ -256,12 +265,12 @@ async def test_a_button_whose_state_is_too_long_for_a_custom_id_still_works(
     """Discord refuses custom ids over 100 characters: the long state is stored behind a short
     id (never cut), and the click routes with the whole value, also after a restart."""
     words = " ".join(f"word{n}" for n in range(40))  # 'demo-again:' + 279 characters
-    _, first = await start_bot()
+    app, first = await start_bot()
     interaction = await emulator.slash("demo echo", {"words": words})
     (reply,) = await emulator.wait_reply(interaction)
     custom_id = reply["components"][0]["components"][0]["custom_id"]
     assert len(custom_id) <= 100 and words not in custom_id
-    await first.stop()
+    await restart(app, first)
     await start_bot()
     await emulator.wait_identified(2)
     click = await emulator.click(custom_id)
