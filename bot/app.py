@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from bot.adapters.base import Adapter
 from bot.cog import Cog
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import CommandRegistry
@@ -15,6 +14,7 @@ from bot.loader import load_cog_classes
 from bot.ops.http_server import HttpServer
 from bot.ops.metrics import Metrics
 from bot.ops.readiness import Readiness
+from bot.platform import Adapter
 from bot.privacy import PrivacyRegistry, register_core
 from bot.scheduling.jobs import JobKind
 from bot.scheduling.scheduler import ScheduleService

@@ -19,6 +19,7 @@ marks, DM channel ids, moderator grants, audit entries) in `register_core`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ class PrivacySubject:
 
 ExportFn = Callable[[PrivacySubject], Awaitable[Any]]
 DeleteFn = Callable[[PrivacySubject], Awaitable[int]]
+
+
+def export_document(subject: PrivacySubject, data: dict[str, Any]) -> str:
+    """The export as compact, stable JSON."""
+    document = {"platform": subject.platform, "user_id": subject.user_id, "data": data}
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,11 @@ that stores something about members registers an export and a delete function.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from bot.cog import Cog, action, command
 from bot.commands.context import ActionContext, BaseContext, Context
 from bot.commands.errors import PermissionDenied
 from bot.messages import Button, ButtonStyle, Field, Message, Tone
-from bot.privacy import PrivacyDeleteError, PrivacySubject
+from bot.privacy import PrivacyDeleteError, PrivacySubject, export_document
 
 #: Characters of JSON per reply: inside every platform's per-block limit with the code fence.
 CHUNK = 2500
@@ -25,12 +22,6 @@ CANCEL = "privacy.cancel"
 
 def _subject(ctx: BaseContext) -> PrivacySubject:
     return PrivacySubject(platform=ctx.actor.platform, user_id=ctx.actor.user_id)
-
-
-def export_document(subject: PrivacySubject, data: dict[str, Any]) -> str:
-    """The export as compact, stable JSON."""
-    document = {"platform": subject.platform, "user_id": subject.user_id, "data": data}
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def chunks(text: str, size: int = CHUNK) -> list[str]:

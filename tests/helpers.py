@@ -57,7 +57,11 @@ def invocation(
     path: str, options: Mapping[str, Any] | None = None, *, who: Actor | None = None
 ) -> Invocation:
     return Invocation(
-        path=tuple(path.split()), options=dict(options or {}), actor=who or actor(), place=place()
+        path=tuple(path.split()),
+        options=dict(options or {}),
+        actor=who or actor(),
+        place=place(),
+        plain_names=True,  # as the console adapter gives them
     )
 
 

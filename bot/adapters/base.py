@@ -1,19 +1,14 @@
-"""What the application needs from every platform adapter."""
+"""Shared by the platform adapters: naming network problems. The contract is `bot.platform`."""
 
 from __future__ import annotations
 
 import errno
 import socket
 import ssl
-from typing import Protocol
 
+from bot.platform import Adapter, PlatformUnreachable
 
-class PlatformUnreachable(Exception):
-    """The platform cannot be used at start: refused credentials, or no route to its API.
-
-    The message is one line for the operator, naming the setting or the network problem; the
-    process exits with the configuration exit code (2), like an unreachable database.
-    """
+__all__ = ["Adapter", "PlatformUnreachable", "network_problem"]
 
 
 def network_problem(exc: BaseException) -> str:
@@ -36,21 +31,3 @@ def network_problem(exc: BaseException) -> str:
     if isinstance(cause, TimeoutError):
         return "timed out"
     return str(cause) or type(cause).__name__
-
-
-class Adapter(Protocol):
-    """A running connection to one platform."""
-
-    platform: str
-
-    async def start(self) -> None:
-        """Connect and begin taking invocations (returns once started)."""
-
-    async def wait_closed(self) -> None:
-        """Return when the adapter stopped on its own (e.g. console input ended)."""
-
-    async def stop(self) -> None:
-        """Stop taking new work and disconnect."""
-
-    def is_connected(self) -> bool:
-        """Whether the platform connection is up (for readiness checks)."""

@@ -323,7 +323,13 @@ class ConsoleAdapter:
             self.show(Message(body=str(exc), private=True, tone=Tone.WARNING))
             return True
         path, options = invocation_target(parsed)
-        invocation = Invocation(path=path, options=options, actor=self.actor(), place=self.place())
+        invocation = Invocation(
+            path=path,
+            options=options,
+            actor=self.actor(),
+            place=self.place(),
+            plain_names=True,
+        )
         await self.app.dispatcher.dispatch(invocation, ConsoleResponder(self))
         return True
 

@@ -81,13 +81,15 @@ class Invocation:
     """A command as the platform delivered it: path and raw option values.
 
     Raw values are strings for text platforms (Slack, console) and native values (int, bool,
-    ChannelRef...) for Discord; the dispatcher converts both.
+    ChannelRef...) for Discord; the dispatcher converts both. `plain_names` says the platform
+    gives references as typed names (`#general`, `@ana`: the console) rather than ids.
     """
 
     path: tuple[str, ...]
     options: Mapping[str, Any]
     actor: Actor
     place: Place
+    plain_names: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,7 @@ class Dispatcher:
             )
             self._check_permission(command.permission, is_moderator, f"/{name}")
             values = convert_options(
-                command, invocation.options, plain_names=invocation.place.platform == "console"
+                command, invocation.options, plain_names=invocation.plain_names
             )
             await command.handler(ctx, **values)
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.adapters.base import PlatformUnreachable
 from bot.delivery.engine import SenderBusy
 from bot.ops import event_loop
 from bot.ops.logs import setup_logging
+from bot.platform import PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
 from storage.database import Database, DatabaseUnreachable, hide_url_passwords
@@ -220,8 +220,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_privacy_export(args: argparse.Namespace) -> int:
     from bot.ops.compose import build_application
-    from bot.privacy import PrivacySubject
-    from cogs.privacy import export_document
+    from bot.privacy import PrivacySubject, export_document
 
     settings = _settings(args)
     setup_logging("WARNING", "text", secret_values=settings.secret_values())

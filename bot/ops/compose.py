@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.adapters.base import Adapter
 from bot.app import Application
 from bot.cog import Cog
 from bot.commands.registry import CommandRegistry
 from bot.loader import load_cog_classes
 from bot.ops.http_server import HttpServer
+from bot.platform import Adapter
 from bot.settings import Settings
 from bot.timing.clock import Clock
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -138,6 +139,22 @@ async def test_suggestion_approved_is_searchable_at_once_and_suggester_is_told(
     assert rows[0]["kind"] == "dm" and rows[0]["target_id"] == "ana"
     assert "was approved" in rows[0]["body"]["body"]
     assert await audit_actions(app) == ["resource.suggest", "resource.approve"]
+
+
+async def test_the_outcome_dm_is_sent_at_once_not_at_the_next_poll(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.adapter.start()  # registers the console sender with the delivery engine
+    try:
+        await ana.say(SUGGEST)
+        await ConsoleSession(app, name="mia").say("/resource approve 1")
+        await asyncio.wait_for(app.delivery.idle(), 30)
+        assert "[DM @ana]" in ana.new_output()
+        assert [r["status"] for r in await outbox_rows(app)] == ["sent"]
+    finally:
+        await ana.adapter.stop()
 
 
 async def test_rejection_with_reason_is_sent_to_the_suggester(make_app: AppFactory) -> None:
