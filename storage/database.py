@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,6 +62,11 @@ class DatabaseUnreachable(Exception):
     """The database could not be reached at start; the message says what to check."""
 
 
+class DatabaseVanished(Exception):
+    """The SQLite file was deleted or replaced while the bot ran: every transaction is refused
+    from then on, so nothing is written to a file nobody will read again."""
+
+
 def _is_transient(error: BaseException) -> bool:
     """Whether a connection error means "not reachable yet" (server starting, network not up),
     which is worth retrying."""
@@ -76,10 +83,17 @@ class Database:
         self.url = to_async_url(url)
         self.dialect = self.url.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        #: The SQLite file (None: PostgreSQL, in-memory or URI databases).
+        self.sqlite_file: Path | None = None
+        #: (device, inode) of the SQLite file once connected; a change means it vanished.
+        self._identity: tuple[int, int] | None = None
+        #: What happened to the file, once it vanished (then every transaction is refused).
+        self.vanished: str | None = None
         if self.is_sqlite:
             path = self.url.database or ""
             if path != ":memory:" and not path.startswith("file:"):
-                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                self.sqlite_file = Path(path).expanduser().absolute()
+                self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -108,6 +122,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside a transaction, committed on success, rolled back on error."""
+        if self._identity is not None and self.check_file() is not None:
+            raise DatabaseVanished(self.vanished)
         async with self.engine.begin() as conn:
             yield conn
 
@@ -116,9 +132,17 @@ class Database:
         `seconds`; otherwise raise DatabaseUnreachable with what to fix."""
         deadline = time.monotonic() + max(0.0, seconds)
         delay = 0.5
+        new_file = self.sqlite_file is not None and not self.sqlite_file.exists()
         while True:
             try:
                 await self._probe()
+                if new_file:
+                    log.warning(
+                        "created a new, empty SQLite database at %s (no file was there); if the "
+                        "bot had data, DATABASE_URL points at the wrong file or it was deleted",
+                        self.sqlite_file,
+                    )
+                self._remember_identity()
                 return
             except Exception as exc:
                 cause = getattr(exc, "orig", None) or exc
@@ -142,12 +166,69 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
+    def _remember_identity(self) -> None:
+        if self.sqlite_file is None:
+            return
+        try:
+            st = os.stat(self.sqlite_file)
+        except OSError:
+            return
+        self._identity = (st.st_dev, st.st_ino)
+
+    def check_file(self) -> str | None:
+        """SQLite: what happened if the database file was deleted or replaced since the bot
+        connected (logged once, critically), else None. Cheap: one stat()."""
+        if self.vanished is not None or self._identity is None or self.sqlite_file is None:
+            return self.vanished
+        try:
+            st = os.stat(self.sqlite_file)
+        except FileNotFoundError:
+            problem = f"the database file {self.sqlite_file} was deleted while the bot was running"
+        else:
+            if (st.st_dev, st.st_ino) == self._identity:
+                return None
+            problem = (
+                f"the database file {self.sqlite_file} was replaced by another file while the "
+                "bot was running"
+            )
+        self.vanished = problem
+        log.critical(
+            "%s: writes are stopped and /readyz reports not ready, so nothing more is lost. "
+            "Restore the file (see `mlebot backup`) and restart the bot.",
+            problem,
+        )
+        return problem
+
     async def ping(self) -> bool:
+        """For /readyz: never waits for the write lock (SQLite readers do not block in WAL
+        mode; a busy database is alive) and fails once the SQLite file vanished."""
+        if self.sqlite_file is not None:
+            if self.check_file() is not None:
+                return False
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(self._sqlite_read_probe), 0.9)
+            except Exception:
+                log.warning("database ping failed", exc_info=True)
+                return False
         try:
             await self._probe()
         except Exception:
             log.warning("database ping failed", exc_info=True)
             return False
+        return True
+
+    def _sqlite_read_probe(self) -> bool:
+        """Open the file read-only (never creating it) and read its header."""
+        uri = f"{self.sqlite_file.as_uri()}?mode=ro" if self.sqlite_file else ""
+        conn = sqlite3.connect(uri, uri=True, timeout=0.5)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return True  # another connection holds it: alive, just busy
+            raise
+        finally:
+            conn.close()
         return True
 
     async def close(self) -> None:

@@ -29,6 +29,7 @@ from bot.commands.errors import PermissionDenied, UsageError, UserError
 from bot.commands.registry import Choice, Permission
 from bot.messages import Message, Tone
 from bot.ops.logs import log_context, new_request_id
+from storage.database import DatabaseVanished
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -245,6 +246,24 @@ class Dispatcher:
         except UserError as exc:
             status = "user_error"
             await self._safe_send(responder, _error_message(exc))
+        except DatabaseVanished:
+            # Logged critically once, where it was detected; no traceback per command.
+            status, incident = "error", new_incident_id()
+            log.error(
+                "command %s refused: the database is unavailable (incident %s)", name, incident
+            )
+            await self._safe_send(
+                responder,
+                Message(
+                    body=(
+                        "Sorry, the bot cannot store anything right now (its database is "
+                        "unavailable), so your command did not complete. Please tell a moderator: "
+                        f"incident `{incident}`."
+                    ),
+                    private=True,
+                    tone=Tone.ERROR,
+                ),
+            )
         except Exception:
             status, incident = "error", new_incident_id()
             log.exception("command %s failed (incident %s)", name, incident)

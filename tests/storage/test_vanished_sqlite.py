@@ -1,0 +1,111 @@
+"""A SQLite file that vanishes while the bot runs (issue 17 §4): detected, /readyz not ready,
+writes stopped, members told, the log says what happened; a new empty database is a WARNING;
+/readyz never waits for the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.app import Application
+from bot.settings import Settings
+from cogs.digest.cog import DigestCog
+from storage.database import DatabaseVanished
+from tests.conftest import AppFactory
+from tests.helpers import RecordingResponder, actor, invocation
+
+
+@pytest.fixture
+def sqlite_only(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file that vanishes is SQLite's")
+
+
+def db_file(settings: Settings) -> Path:
+    return Path(settings.database_url.removeprefix("sqlite:///"))
+
+
+async def run(app: Application, path: str, who: str = "ana") -> str:
+    responder = RecordingResponder()
+    await app.dispatcher.dispatch(invocation(path, who=actor(who)), responder)
+    return responder.text()
+
+
+def remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+@pytest.mark.usefixtures("sqlite_only")
+async def test_a_vanished_file_stops_writes_and_readiness(
+    make_app: AppFactory, settings: Settings, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    app = await make_app([DigestCog])
+    assert "subscribed" in (await run(app, "digest subscribe")).lower()
+    assert (await app.readiness.evaluate())["database"] is True
+    path = db_file(settings)
+
+    if how == "deleted":
+        remove(path)
+    else:  # an operator copies another database over it
+        other = path.with_name("other.db")
+        sqlite3.connect(other).close()
+        remove(path)
+        os.replace(other, path)
+
+    with caplog.at_level(logging.WARNING):
+        reply = await run(app, "digest subscribe", who="bob")
+        assert "database is unavailable" in reply and "incident" in reply
+        assert (await app.readiness.evaluate())["database"] is False
+        with pytest.raises(DatabaseVanished):
+            async with app.db.transaction():
+                pass
+        await run(app, "digest subscribe", who="cy")
+    critical = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert len(critical) == 1  # said once, clearly
+    assert str(path) in critical[0].getMessage() and how in critical[0].getMessage()
+    assert "writes are stopped" in critical[0].getMessage()
+    assert "Traceback" not in caplog.text
+    if how == "deleted":
+        assert not path.exists()  # nothing recreated an empty file behind the operator's back
+
+
+@pytest.mark.usefixtures("sqlite_only")
+async def test_a_new_empty_database_is_a_warning_naming_the_path(
+    make_app: AppFactory, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = db_file(settings)
+    remove(path)
+    with caplog.at_level(logging.INFO):
+        app = await make_app([])
+    created = [r for r in caplog.records if "new, empty SQLite database" in r.getMessage()]
+    assert [r.levelno for r in created] == [logging.WARNING]
+    assert str(path.absolute()) in created[0].getMessage()
+    await app.stop()
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        await make_app([])  # the file exists now: no warning
+    assert "new, empty" not in caplog.text
+
+
+@pytest.mark.usefixtures("sqlite_only")
+async def test_readiness_does_not_wait_for_the_write_lock(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    app = await make_app([])
+    writer = sqlite3.connect(db_file(settings), timeout=0, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        # The busy timeout is 30 s and readiness checks give up after 5 s: an answer at all,
+        # and "ok", shows the check did not queue for the lock.
+        results = await asyncio.wait_for(app.readiness.evaluate(), 4)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert results["database"] is True
