@@ -105,7 +105,9 @@ class ShiftedClock:
 async def prepare(url: str, count: int, due: int, community_count: int) -> None:
     """A fresh schema with the schedules written in bulk (as the service writes them)."""
     settings = load_settings(None, database_url=url, cogs=[])
-    now = SLOT - timedelta(hours=1)
+    # Just before the processes start (application time): no other slot falls between this and
+    # the busy minute, so nothing is caught up at start.
+    now = SLOT - timedelta(seconds=59)
     db = Database(settings.database_url)
     if db.is_postgres:
         async with db.transaction() as conn:
@@ -252,7 +254,7 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "bench.schedules",
         "--worker",
         *("--database-url", url, "--slot-at", repr(slot_at)),
-        *("--due-same-minute", str(args.due_same_minute)),
+        *("--schedules", str(args.schedules), "--due-same-minute", str(args.due_same_minute)),
         *("--claim-lease-seconds", str(args.claim_lease_seconds)),
         *("--produce-ms", str(args.produce_ms), "--timeout", str(args.timeout)),
     ]
