@@ -210,6 +210,20 @@ REQUIRED_COVERAGE: dict[str, tuple[set[str], str]] = {
     "blogging": ({"writing", "portfolio"}, r"blog"),
     "portfolio": ({"portfolio"}, r"portfolio"),
     "interviews": ({"interviews"}, r"interview"),
+    # issue 20's themes
+    "cloud secrets and identity": ({"cloud"}, r"secret"),
+    "infrastructure as code": ({"cloud"}, r"infrastructure as code"),
+    "cloud cost": ({"cloud"}, r"budget"),
+    "rollbacks": ({"ci-cd"}, r"rollback"),
+    "staging and promotion": ({"ci-cd"}, r"staging"),
+    "adversarial inputs": ({"machine-learning", "testing"}, r"adversar"),
+    "data poisoning": ({"machine-learning", "data-engineering"}, r"poison"),
+    "supply chain": ({"production-code", "python"}, r"pickle|typosquat"),
+    "prompt injection": ({"llm"}, r"injection"),
+    "llm inference cost": ({"llm"}, r"token"),
+    "specialism": ({"career"}, r"speciali[sz]"),
+    "pairing": ({"career", "production-code"}, r"pair"),
+    "home lab": ({"docker", "kubernetes", "deployment"}, r"laptop"),
 }
 
 
