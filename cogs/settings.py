@@ -6,10 +6,6 @@ log in the same transaction as the change itself.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.cog import Cog, command
 from bot.commands.context import Context, RoleRef, UserRef
 from bot.commands.registry import Choice, Option, OptionType, Permission
@@ -41,7 +37,7 @@ class SettingsCog(Cog):
             return
         async with self.app.db.transaction() as conn:
             await self.app.communities.set_timezone(ctx.community.id, zone, conn=conn)
-            await self._audit(ctx, "settings.timezone", "settings:timezone", old, zone, conn)
+            await ctx.audit("settings.timezone", "settings:timezone", old, zone, conn=conn)
         await ctx.reply(
             Message(
                 body=f"Time zone set to **{zone}** (was {old}). New schedules use it by default.",
@@ -104,13 +100,12 @@ class SettingsCog(Cog):
             if changed:
                 after = await communities.moderator_grants(community_id, conn=conn)
                 action = f"settings.moderators.{'add' if add else 'remove'}"
-                await self._audit(
-                    ctx,
+                await ctx.audit(
                     action,
                     "settings:moderators",
                     _grants_value(before),
                     _grants_value(after),
-                    conn,
+                    conn=conn,
                 )
         if add:
             done, same = f"{label} is now a moderator.", f"{label} is already a moderator."
@@ -120,27 +115,6 @@ class SettingsCog(Cog):
             if kind == "user":
                 same += " Platform admins (Manage Server, workspace admins) always are."
         await ctx.reply(Message(body=done, tone=Tone.SUCCESS) if changed else text(same))
-
-    async def _audit(
-        self,
-        ctx: Context,
-        action: str,
-        target: str,
-        old: Any,
-        new: Any,
-        conn: AsyncConnection,
-    ) -> None:
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action=action,
-            target=target,
-            old=old,
-            new=new,
-            at=self.app.clock.now(),
-            conn=conn,
-        )
 
 
 def _grants_value(grants: list[ModeratorGrant]) -> list[str]:

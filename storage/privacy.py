@@ -14,6 +14,7 @@ from storage.audit import audit_log
 from storage.communities import communities, community_moderators, members
 from storage.database import Database
 from storage.outbox import dm_channels, outbox, outbox_messages, undeliverable_recipients
+from storage.recipients import recipient_key
 from storage.schedules import schedule_runs, schedules
 
 DELETED_NAME = "(deleted member)"
@@ -29,7 +30,7 @@ def _community_ids(platform: str) -> sa.Select[tuple[int]]:
 
 
 def _recipient_key(platform: str, user_id: str) -> str:
-    return f"{platform}:dm:{user_id}"
+    return recipient_key(platform, "dm", user_id)
 
 
 async def export_memberships(db: Database, platform: str, user_id: str) -> list[dict[str, Any]]:

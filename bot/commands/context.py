@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.messages import Message, text
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from bot.app import Application
     from bot.commands.registry import Command
     from storage.communities import Community
@@ -137,6 +139,29 @@ class BaseContext:
         if not self.deferred:
             self.deferred = True
             await self.responder.defer(self.default_private if private is None else private)
+
+    async def audit(
+        self,
+        action: str,
+        target: str,
+        old: Any,
+        new: Any,
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> None:
+        """Record that this actor changed `target` in this community, now (the one way cogs
+        write the audit log). Pass `conn` to make the entry part of the change's transaction."""
+        await self.app.audit.record(
+            community_id=self.community.id,
+            actor_id=self.actor.user_id,
+            actor_name=self.actor.display_name,
+            action=action,
+            target=target,
+            old=old,
+            new=new,
+            at=self.app.clock.now(),
+            conn=conn,
+        )
 
 
 @dataclass

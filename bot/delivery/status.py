@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.messages import Field, Message, Section, Tone
 from storage.outbox import FailedRow, OutboxStore, RunStatus
+from storage.recipients import recipient_kind
 
 #: Statuses shown as "pending": waiting for an attempt or being sent right now.
 WAITING = ("pending", "sending")
@@ -65,7 +66,7 @@ def run_label(run_key: str) -> str:
 
 
 def _who(row: FailedRow) -> str:
-    kind = row.recipient_key.split(":")[1] if row.recipient_key.count(":") >= 2 else ""
+    kind = recipient_kind(row.recipient_key)
     name = row.target_name or row.recipient_key
     return f"DM @{name}" if kind == "dm" else f"#{name}"
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.messages import Message
+from storage.recipients import recipient_key
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -36,10 +37,22 @@ class Destination:
     target_id: str  # channel id or user id
     target_name: str = ""
 
+    @classmethod
+    def dm(cls, community: Community, user_id: str, name: str = "") -> Destination:
+        """A member's direct messages, in `community` (the platform's own ids)."""
+        return cls(community.platform, community.external_id, DestinationKind.DM, user_id, name)
+
+    @classmethod
+    def channel(cls, community: Community, channel_id: str, name: str = "") -> Destination:
+        """A channel of `community`; `name` (without #) is for logs and the console."""
+        return cls(
+            community.platform, community.external_id, DestinationKind.CHANNEL, channel_id, name
+        )
+
     @property
     def recipient_key(self) -> str:
         """Unique per recipient within a run (the outbox's uniqueness key)."""
-        return f"{self.platform}:{self.kind}:{self.target_id}"
+        return recipient_key(self.platform, self.kind, self.target_id)
 
     def label(self) -> str:
         prefix = "#" if self.kind is DestinationKind.CHANNEL else "DM @"

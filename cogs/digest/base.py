@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.cog import Cog
-from bot.commands.context import AutocompleteContext, Context
+from bot.commands.context import AutocompleteContext
 from bot.commands.errors import OptionError
 from bot.commands.registry import Choice
 from bot.timing.recurrence import zone
@@ -128,18 +128,6 @@ class DigestBase(Cog):
             )
         local = slot.astimezone(zone(community.timezone))
         return f"Next issue: {local:%A %d %B, %H:%M} ({community.timezone})."
-
-    async def _audit(self, ctx: Context, action: str, old: str | None, new: str | None) -> None:
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action=action,
-            target="digest:next",
-            old=old,
-            new=new,
-            at=self.app.clock.now(),
-        )
 
 
 def _describe(sub: Subscription) -> str:

@@ -40,7 +40,7 @@ class ModeratorCommands(DigestBase):
             before, _ = await self.repo.set_next(
                 ctx.community.id, now=self.app.clock.now(), note=None, note_by=None
             )
-            await self._audit(ctx, "digest.note", before.note, None)
+            await ctx.audit("digest.note", "digest:next", before.note, None)
             await ctx.reply(
                 "Note removed; the next issue has none."
                 if before.note
@@ -57,7 +57,7 @@ class ModeratorCommands(DigestBase):
             note=cleaned,
             note_by=ctx.actor.display_name,
         )
-        await self._audit(ctx, "digest.note", before.note, cleaned)
+        await ctx.audit("digest.note", "digest:next", before.note, cleaned)
         verb = "replaced" if before.note else "saved"
         await ctx.reply(
             Message(
@@ -88,7 +88,7 @@ class ModeratorCommands(DigestBase):
             before, _ = await self.repo.set_next(
                 ctx.community.id, now=self.app.clock.now(), pinned_tip=None, pinned_by=None
             )
-            await self._audit(ctx, "digest.pin", before.pinned_tip, None)
+            await ctx.audit("digest.pin", "digest:next", before.pinned_tip, None)
             await ctx.reply(
                 "Unpinned; the next headline comes from the rotation."
                 if before.pinned_tip
@@ -110,7 +110,7 @@ class ModeratorCommands(DigestBase):
             pinned_tip=found.id,
             pinned_by=ctx.actor.display_name,
         )
-        await self._audit(ctx, "digest.pin", before.pinned_tip, found.id)
+        await ctx.audit("digest.pin", "digest:next", before.pinned_tip, found.id)
         await ctx.reply(
             Message(
                 body=f"Pinned: **{found.title}** will headline the next issue.",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.messages import Message
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind, RunContext
+from bot.scheduling.jobs import Delivery, Destination, RunContext
 from bot.scheduling.scheduler import run_key
 from bot.timing.recurrence import zone
 from cogs.digest.compose import (
@@ -108,13 +108,7 @@ class IssuePipeline(DigestBase):
         if channel_id:
             out.append(
                 Delivery(
-                    Destination(
-                        platform=community.platform,
-                        community_id=community.external_id,
-                        kind=DestinationKind.CHANNEL,
-                        target_id=channel_id,
-                        target_name=channel_name or channel_id,
-                    ),
+                    Destination.channel(community, channel_id, channel_name or channel_id),
                     post,
                 )
             )
@@ -124,13 +118,7 @@ class IssuePipeline(DigestBase):
                 continue
             out.append(
                 Delivery(
-                    Destination(
-                        platform=community.platform,
-                        community_id=community.external_id,
-                        kind=DestinationKind.DM,
-                        target_id=sub.user_id,
-                        target_name=sub.display_name,
-                    ),
+                    Destination.dm(community, sub.user_id, sub.display_name),
                     dm,
                 )
             )

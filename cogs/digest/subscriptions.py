@@ -10,7 +10,7 @@ from bot.commands.context import Context
 from bot.commands.errors import NotFound
 from bot.commands.registry import Choice, Option, OptionType
 from bot.messages import Field, Link, Message, Tone
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.scheduling.jobs import Delivery, Destination
 from cogs.digest.render import Audience, render_issue
 from cogs.digest.web import archive_path, issue_path, public_url
 from storage.digest import (
@@ -99,13 +99,7 @@ class SubscriptionCommands(IssuePipeline):
         """A new DM subscriber's first DM, through the outbox. It shows them at once that DMs
         reach them, and the DM channel it opens is stored, so each weekly issue then costs the
         bot one request per subscriber instead of two."""
-        destination = Destination(
-            platform=ctx.actor.platform,
-            community_id=ctx.community.external_id,
-            kind=DestinationKind.DM,
-            target_id=ctx.actor.user_id,
-            target_name=ctx.actor.display_name,
-        )
+        destination = Destination.dm(ctx.community, ctx.actor.user_id, ctx.actor.display_name)
         message = Message(
             title="Welcome to the weekly digest",
             body=f"Each issue of the {ctx.community.name} digest will arrive here. {when}\n"

@@ -59,15 +59,11 @@ class DigestWebCommands:
                 hint="Pick another one, e.g. with your community's name in it.",
             ) from None
         self.web_pages.forget()
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action="digest.web.on",
-            target="digest:web",
-            old=before.slug if before and before.enabled else None,
-            new=after.slug,
-            at=now,
+        await ctx.audit(
+            "digest.web.on",
+            "digest:web",
+            before.slug if before and before.enabled else None,
+            after.slug,
         )
         await ctx.reply(
             Message(
@@ -90,16 +86,7 @@ class DigestWebCommands:
             await ctx.reply("The digest archive is not on the web; nothing to stop.")
             return
         self.web_pages.forget()
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action="digest.web.off",
-            target="digest:web",
-            old=before.slug,
-            new=None,
-            at=now,
-        )
+        await ctx.audit("digest.web.off", "digest:web", before.slug, None)
         await ctx.reply(
             Message(
                 body=f"The web archive `{before.slug}` is no longer served. "

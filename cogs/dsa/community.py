@@ -9,7 +9,7 @@ from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Field, Message, Tone
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind, RunContext
+from bot.scheduling.jobs import Delivery, Destination, RunContext
 from cogs.dsa.rotation import (
     RotationConfig,
     parse_mix,
@@ -88,15 +88,8 @@ class CommunityPosts(DsaBase):
                 by=ctx.actor.user_id,
                 now=now,
             )
-            await self.app.audit.record(
-                community_id=community.id,
-                actor_id=ctx.actor.user_id,
-                actor_name=ctx.actor.display_name,
-                action="dsa.settings",
-                target="dsa:settings",
-                old=_describe_config(current),
-                new=_describe_config(config),
-                at=now,
+            await ctx.audit(
+                "dsa.settings", "dsa:settings", _describe_config(current), _describe_config(config)
             )
         pool = config.eligible(self.problems.problems)
         await ctx.reply(
@@ -125,11 +118,5 @@ class CommunityPosts(DsaBase):
             footer="Solved one? Press its button or type /dsa done. See /dsa leaderboard.",
         )
         target = ctx.channel_id or "general"
-        destination = Destination(
-            community.platform,
-            community.external_id,
-            DestinationKind.CHANNEL,
-            target,
-            ctx.channel_name or target,
-        )
+        destination = Destination.channel(community, target, ctx.channel_name or target)
         return [Delivery(destination, message)]

@@ -10,7 +10,7 @@ from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType
 from bot.messages import Field, Message, Tone
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind, RunContext
+from bot.scheduling.jobs import Delivery, Destination, RunContext
 from bot.timing.recurrence import WeeklyAt, parse_rule, zone
 from bot.timing.timeparse import describe_days
 from cogs.dsa.rotation import (
@@ -177,13 +177,7 @@ class ReminderCommands(DsaBase):
                     community.id, user, day, problem.id, now=self.app.clock.now()
                 )
         streak = await self._streak(community, user, zone_name)
-        destination = Destination(
-            community.platform,
-            community.external_id,
-            DestinationKind.DM,
-            user,
-            str(params.get("name") or user),
-        )
+        destination = Destination.dm(community, user, str(params.get("name") or user))
         if problem is None:
             message = Message(
                 title="DSA reminder",

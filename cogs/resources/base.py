@@ -9,7 +9,7 @@ from bot.commands.context import Context
 from bot.commands.errors import NotFound, OptionError, UsageError
 from bot.messages import Message
 from bot.sanitize import neutralize_mentions, truncate
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.scheduling.jobs import Delivery, Destination
 from cogs.resources import render
 from cogs.resources.catalog import Catalog, resource_data
 from cogs.resources.search import SearchIndex
@@ -70,34 +70,15 @@ class ResourcesBase(Cog):
                 changed_by=ctx.actor.user_id,
                 now=now,
             )
-            await self._audit(
-                ctx, conn, action, f"resource:{resource.id}", old, resource_data(resource)
+            await ctx.audit(
+                action, f"resource:{resource.id}", old, resource_data(resource), conn=conn
             )
-
-    async def _audit(
-        self, ctx: Context, conn: Any, action: str, target: str, old: Any, new: Any
-    ) -> None:
-        await self.app.audit.record(
-            community_id=ctx.community.id,
-            actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.display_name,
-            action=action,
-            target=target,
-            old=old,
-            new=new,
-            at=self.app.clock.now(),
-            conn=conn,
-        )
 
     async def _tell_suggester(
         self, ctx: Context, conn: Any, suggestion: Suggestion, outcome: str, body: str
     ) -> None:
-        destination = Destination(
-            platform=suggestion.platform,
-            community_id=ctx.community.external_id,
-            kind=DestinationKind.DM,
-            target_id=suggestion.suggested_by_id,
-            target_name=suggestion.suggested_by_name,
+        destination = Destination.dm(
+            ctx.community, suggestion.suggested_by_id, suggestion.suggested_by_name
         )
         message = Message(title="Your resource suggestion", body=body)
         await enqueue(

@@ -184,8 +184,8 @@ class ModerationCommands(ResourcesBase):
                 changed_by=ctx.actor.user_id,
                 now=now,
             )
-            await self._audit(
-                ctx, conn, "resource.remove", f"resource:{current.id}", resource_data(current), None
+            await ctx.audit(
+                "resource.remove", f"resource:{current.id}", resource_data(current), None, conn=conn
             )
         await ctx.reply(
             Message(

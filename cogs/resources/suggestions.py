@@ -106,13 +106,12 @@ class SuggestionCommands(ResourcesBase):
                 suggested_by_name=ctx.actor.display_name,
                 now=now,
             )
-            await self._audit(
-                ctx,
-                conn,
+            await ctx.audit(
                 "resource.suggest",
                 f"suggestion:{suggestion_id}",
                 None,
                 {"url": clean_url, "title": clean_title, "type": type, "topics": topic_ids},
+                conn=conn,
             )
         await ctx.reply(
             Message(
@@ -227,8 +226,8 @@ class SuggestionCommands(ResourcesBase):
                 changed_by=ctx.actor.user_id,
                 now=now,
             )
-            await self._audit(
-                ctx, conn, "resource.approve", f"resource:{new_id}", None, resource_data(resource)
+            await ctx.audit(
+                "resource.approve", f"resource:{new_id}", None, resource_data(resource), conn=conn
             )
             await self._tell_suggester(
                 ctx,
@@ -278,13 +277,12 @@ class SuggestionCommands(ResourcesBase):
             )
             if not decided:
                 raise UsageError(f"Suggestion #{found.id} was already decided.")
-            await self._audit(
-                ctx,
-                conn,
+            await ctx.audit(
                 "resource.reject",
                 f"suggestion:{found.id}",
                 None,
                 {"reason": clean_reason},
+                conn=conn,
             )
             because = f" Reason: {render.escape(clean_reason)}" if clean_reason else ""
             await self._tell_suggester(
