@@ -93,6 +93,13 @@ class Metrics:
             ["platform", "result"],
             registry=r,
         )
+        self.slack_refused = Counter(
+            "mlebot_slack_requests_refused",
+            "Requests to /slack/events refused, by reason (unsigned, bad_timestamp, stale, "
+            "bad_signature, too_large: 401/413; malformed: signed but unreadable, 400)",
+            ["reason"],
+            registry=r,
+        )
         self._platform_state: dict[str, bool] = {}
         #: Outbox row counts by (platform, status), refreshed before each scrape.
         self._outbox_rows: dict[tuple[str, str], int] = {}

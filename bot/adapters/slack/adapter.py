@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -34,6 +37,7 @@ from bot.adapters.slack.naming import EVENTS_PATH, command_renamer, rename_comma
 from bot.adapters.slack.responder import SlackResponder, payload
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.text import decode_command_text
+from bot.adapters.slack.verify import MalformedBody, RefusalLog, check_signature, read_body
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
@@ -92,9 +96,11 @@ class SlackAdapter:
         bolt_logger.addFilter(_ignore_env_token_warning)
         self.bolt = AsyncApp(
             client=self.client,
-            # Socket Mode requests are authenticated by the connection, not by a signature.
+            # HTTP requests are verified by `_events` on the raw bytes before bolt sees them
+            # (bolt's own check logs refused bodies); Socket Mode is authenticated by the
+            # connection.
             signing_secret=secret.get_secret_value() if secret else "",
-            request_verification_enabled=secret is not None,
+            request_verification_enabled=False,
             name="mlebot",
             logger=bolt_logger,
         )
@@ -115,6 +121,9 @@ class SlackAdapter:
             self.bolt.event(event)(self._on_lifecycle_event)
         # With a signing secret the events endpoint is served too (also next to Socket Mode).
         self.http_mode = secret is not None and app.http is not None
+        self._signing_secret = secret.get_secret_value() if secret else ""
+        #: Refused requests: counted by reason, summarised in the log at most once a minute.
+        self.refusals = RefusalLog(self._count_refusal)
         if self.http_mode:
             assert app.http is not None
             app.http.add_route("POST", EVENTS_PATH, self._events)
@@ -232,11 +241,44 @@ class SlackAdapter:
     # -- HTTP ------------------------------------------------------------------------------
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        # bolt checks signature and freshness; a malformed timestamp must be a 401 too.
-        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+        """Verify the signature on the raw bytes (401), then read the body (400), and only
+        then hand it to bolt. No refused or malformed body is ever logged."""
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.refusals.refused("too_large")
+            return web.json_response({"error": "request too large"}, status=413)
+        verify = functools.partial(
+            check_signature,
+            self._signing_secret,
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+            raw,
+            now=time.time(),
+        )
+        # hashlib releases the GIL on large buffers: big bodies are hashed off the event loop,
+        # so a flood of them does not stall genuine requests.
+        refused = await asyncio.to_thread(verify) if len(raw) > 65536 else verify()
+        if refused is not None:
+            self.refusals.refused(refused)
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        try:
+            body = read_body(raw, request.headers.get("Content-Type", ""))
+            bolt_request = AsyncBoltRequest(
+                body=body.text,
+                query=request.query_string,
+                headers={k.lower(): list(request.headers.getall(k)) for k in request.headers},
+            )
+        except Exception as exc:  # MalformedBody, or whatever bolt's parser refuses
+            reason = str(exc) if isinstance(exc, MalformedBody) else type(exc).__name__
+            self.app.metrics.slack_refused.labels("malformed").inc()
+            log.info("refused a signed Slack request that cannot be read (%s)", reason)
+            return web.json_response({"error": "malformed request"}, status=400)
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    def _count_refusal(self, reason: str) -> None:
+        self.app.metrics.slack_refused.labels(reason).inc()
 
     def _renamer(self) -> Callable[[str], str]:
         """The `/group` -> `/prefix-group` rewriter for the groups registered now."""

@@ -42,12 +42,24 @@ _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(value: str) -> str:
+    """`value` with each control character (but tab, newline, carriage return) shown as the
+    replacement character, so a text made of them still renders as something."""
+    return _CONTROLS.sub("\ufffd", value)
+
+
 def to_mrkdwn(markdown: str) -> str:
     """Translate the core Markdown subset into Slack mrkdwn, leaving code untouched.
 
     User-supplied mention syntax cannot ping: `<` is escaped and `@here`-style broadcasts are
     broken with a zero-width space.
     """
+    # Control characters mean nothing in a Slack message, and NUL and SOH are the placeholders
+    # of parked links and bold markers below: a person's text cannot smuggle one in.
+    markdown = strip_controls(markdown)
     out: list[str] = []
     pos = 0
     for match in _CODE.finditer(markdown):
@@ -204,7 +216,9 @@ def render_blocks(message: Message) -> list[Block]:
 
 def fallback_text(message: Message) -> str:
     """The plain notification text sent alongside the blocks."""
-    value = neutralize_mentions(escape(message.title or message.plain_text() or " "))
+    value = neutralize_mentions(
+        escape(strip_controls(message.title or message.plain_text() or " "))
+    )
     return _truncate(value, MAX_FALLBACK_TEXT)
 
 
