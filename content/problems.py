@@ -9,7 +9,14 @@
   premium: false                   # true when LeetCode shows it to subscribers only
   hint: >-
     A nudge in our own words that does not give the solution away.
+  approach: >-                     # optional: the approach, shown only on request
+    The idea of a solution, in a few sentences (no code).
+  tags: [prefix-sum]               # optional: finer techniques, from TAGS
 ```
+
+Hints come in two levels: `hint` is a nudge shown with the problem; `approach` (when present)
+states the method and is shown only when a member asks (`/dsa hint`, "Show approach" button).
+Filters accept a pattern id or a tag id (`patterns:trees,union-find`).
 
 Every entry is checked; a problem raises `ContentError` naming the entry and the field. The URL
 must be the problem's real address, `https://leetcode.com/problems/<id>/`.
@@ -51,6 +58,15 @@ PATTERNS: dict[str, str] = {
     "intervals": "Intervals",
     "math-geometry": "Math & geometry",
     "bit-manipulation": "Bit manipulation",
+    "sql": "SQL (database rounds)",
+}
+
+#: Finer techniques a problem may also carry; usable wherever patterns filter problems.
+TAGS: dict[str, str] = {
+    "prefix-sum": "Prefix sum",
+    "union-find": "Union-find",
+    "topological-sort": "Topological sort",
+    "monotonic-stack": "Monotonic stack",
 }
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
@@ -59,8 +75,10 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL = re.compile(r"^https://leetcode\.com/problems/([a-z0-9]+(?:-[a-z0-9]+)*)/$")
 MAX_TITLE = 100
 MIN_HINT, MAX_HINT = 30, 300
+MAX_APPROACH = 500
 
 _FIELDS = ("id", "title", "url", "difficulty", "pattern", "premium", "hint")
+_OPTIONAL = ("approach", "tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +92,16 @@ class Problem:
     pattern: str
     premium: bool
     hint: str
+    approach: str | None = None  # the method, shown only on request
+    tags: tuple[str, ...] = ()  # finer techniques, from TAGS
 
     @property
     def pattern_name(self) -> str:
         return PATTERNS[self.pattern]
+
+    def in_any(self, patterns: Collection[str]) -> bool:
+        """Whether the problem's pattern or one of its tags is in `patterns`."""
+        return self.pattern in patterns or any(t in patterns for t in self.tags)
 
     def label(self) -> str:
         """`Two Sum (easy, Arrays & hashing)`."""
@@ -144,7 +168,7 @@ class ProblemSet:
             p
             for p in self.problems
             if (not difficulties or p.difficulty in difficulties)
-            and (not patterns or p.pattern in patterns)
+            and (not patterns or p.in_any(patterns))
             and (include_premium or not p.premium)
         ]
 
@@ -176,11 +200,10 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
         raise ContentError(file, where, "must be a mapping of id, title, url, ...")
     if isinstance(entry.get("id"), str):
         where = f"problem {index} ({entry['id']})"
-    unknown = sorted(set(map(str, entry)) - set(_FIELDS))
+    unknown = sorted(set(map(str, entry)) - set(_FIELDS) - set(_OPTIONAL))
     if unknown:
-        raise ContentError(
-            file, f"{where}: {unknown[0]}", f"unknown field; allowed: {', '.join(_FIELDS)}"
-        )
+        allowed = ", ".join((*_FIELDS, *_OPTIONAL))
+        raise ContentError(file, f"{where}: {unknown[0]}", f"unknown field; allowed: {allowed}")
     for name in _FIELDS:
         if name not in entry:
             raise ContentError(file, f"{where}: {name}", "is missing")
@@ -227,6 +250,23 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
         raise ContentError(
             file, f"{where}: hint", f"must be {MIN_HINT}-{MAX_HINT} characters, not {len(hint)}"
         )
+    approach = None
+    if entry.get("approach") is not None:
+        approach = text("approach")
+        if not MIN_HINT <= len(approach) <= MAX_APPROACH:
+            raise ContentError(
+                file,
+                f"{where}: approach",
+                f"must be {MIN_HINT}-{MAX_APPROACH} characters, not {len(approach)}",
+            )
+    raw_tags = entry.get("tags", [])
+    if not isinstance(raw_tags, list) or not all(isinstance(t, str) for t in raw_tags):
+        raise ContentError(file, f"{where}: tags", "must be a list of tag ids, e.g. [prefix-sum]")
+    for tag in raw_tags:
+        if tag not in TAGS:
+            raise ContentError(file, f"{where}: tags", f"{tag!r} is not one of {', '.join(TAGS)}")
+    if len(set(raw_tags)) != len(raw_tags):
+        raise ContentError(file, f"{where}: tags", "lists a tag twice")
     return Problem(
         id=pid,
         title=title,
@@ -235,6 +275,8 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
         pattern=pattern,
         premium=premium,
         hint=hint,
+        approach=approach,
+        tags=tuple(raw_tags),
     )
 
 

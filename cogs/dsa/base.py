@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 DAILY_KIND = "dsa.daily"
 REMINDER_KIND = "dsa.reminder"
 SOLVED_ACTION = "dsa.solved"
+APPROACH_ACTION = "dsa.approach"
 HISTORY_LIMIT = 10
 LEADERBOARD_SIZE = 10
 
@@ -60,6 +61,15 @@ def _solve_button(problem: Problem, community: Community | None = None) -> Butto
     DM arrives from the platform without the server or workspace it belongs to."""
     value = problem.id if community is None else f"{problem.id}@{community.id}"
     return Button(f"Mark solved: {problem.title}"[:80], SOLVED_ACTION, value, ButtonStyle.SUCCESS)
+
+
+def _approach_buttons(problems: Sequence[Problem]) -> tuple[Button, ...]:
+    """A "Show approach" button for each problem that has an approach (the second hint level)."""
+    return tuple(
+        Button(f"Show approach: {p.title}"[:80], APPROACH_ACTION, p.id, ButtonStyle.SECONDARY)
+        for p in problems
+        if p.approach
+    )
 
 
 def _streak_line(streak: Streak) -> str:

@@ -5,7 +5,8 @@ Scheduled work: `dsa.daily` posts the day's problems to a channel (moderators cr
 created by `/dsa remind set`, stored through the schedule service).
 
 The cog is one class made of mixins, one per behaviour: `practice` (members' commands),
-`community` (the daily post and its settings) and `reminders`; what they share lives in `base`.
+`community` (the daily post and its settings), `reminders` and `hints` (the approach on
+request); what they share lives in `base`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 from bot.scheduling.jobs import JobKind
 from cogs.dsa.base import DAILY_KIND, REMINDER_KIND, DsaBase
 from cogs.dsa.community import CommunityPosts
+from cogs.dsa.hints import HintCommands
 from cogs.dsa.practice import PracticeCommands
 from cogs.dsa.reminders import ReminderCommands
 from storage.dsa import dsa_picks, dsa_skips, dsa_solves
 
 
-class DsaCog(PracticeCommands, CommunityPosts, ReminderCommands, DsaBase):
+class DsaCog(PracticeCommands, CommunityPosts, ReminderCommands, HintCommands, DsaBase):
     name = "dsa"
     description = "DSA practice: problems of the day, personal reminders, progress and streaks."
     groups = {"dsa": "DSA interview practice: daily problems, reminders, streaks"}

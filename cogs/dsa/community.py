@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     pass
 from cogs.dsa.base import (
     DsaBase,
+    _approach_buttons,
     _describe_config,
     _fmt_day,
     _problem_section,
@@ -114,7 +115,7 @@ class CommunityPosts(DsaBase):
         message = Message(
             title=f"DSA problems of the day — {_fmt_day(day)}",
             sections=tuple(_problem_section(p) for p in problems),
-            buttons=tuple(_solve_button(p) for p in problems),
+            buttons=(*(_solve_button(p) for p in problems), *_approach_buttons(problems)),
             footer="Solved one? Press its button or type /dsa done. See /dsa leaderboard.",
         )
         target = ctx.channel_id or "general"

@@ -25,6 +25,7 @@ from cogs.dsa.base import (
     LEADERBOARD_SIZE,
     SOLVED_ACTION,
     DsaBase,
+    _approach_buttons,
     _fmt_day,
     _problem_names,
     _problem_section,
@@ -55,15 +56,17 @@ class PracticeCommands(DsaBase):
         )
         own = self.problems.get(mine) if mine else None
         buttons = [_solve_button(p) for p in problems if p.id not in solved]
+        shown = list(problems)
         if own is not None and own not in problems:
             sections.append(_problem_section(own, heading_prefix="Your pick: "))
+            shown.append(own)
             if own.id not in solved:
                 buttons.append(_solve_button(own))
         await ctx.reply(
             Message(
                 title=f"Problems of the day — {_fmt_day(day)}",
                 sections=tuple(sections),
-                buttons=tuple(buttons),
+                buttons=(*buttons, *_approach_buttons(shown)),
                 footer="Solved one? /dsa done, or press its button. Too hard today? /dsa skip.",
             )
         )
@@ -145,7 +148,7 @@ class PracticeCommands(DsaBase):
             Message(
                 body=f"{lead} Try this one instead:",
                 sections=(_problem_section(replacement),),
-                buttons=(_solve_button(replacement),),
+                buttons=(_solve_button(replacement), *_approach_buttons([replacement])),
                 footer="Skipping does not break your streak; solving anything today keeps it.",
             )
         )

@@ -26,6 +26,7 @@ from cogs.dsa.base import (
     _DIFFICULTY_CHOICES,
     REMINDER_KIND,
     DsaBase,
+    _approach_buttons,
     _fmt_day,
     _problem_section,
     _solve_button,
@@ -193,7 +194,7 @@ class ReminderCommands(DsaBase):
         message = Message(
             title=f"Your DSA problem for {_fmt_day(day)}",
             sections=(_problem_section(problem),),
-            buttons=(_solve_button(problem, community),),
+            buttons=(_solve_button(problem, community), *_approach_buttons([problem])),
             footer=f"{_streak_line(streak)}. {keep} Not this one? /dsa skip.",
         )
         return [Delivery(destination, message)]

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from content.problems import DIFFICULTIES, PATTERNS, Problem
+from content.problems import DIFFICULTIES, PATTERNS, TAGS, Problem
 
 #: Problems per post by difficulty when nothing else is set (as `/schedule dsa` defaults).
 DEFAULT_MIX: Mapping[str, int] = {"easy": 1, "medium": 1, "hard": 0}
@@ -53,7 +53,7 @@ class RotationConfig:
             raise ValueError(f"difficulty weights must be 0-{MAX_WEIGHT}")
         if not any(self.mix.values()):
             raise ValueError("at least one difficulty needs a weight above 0")
-        bad = self.patterns - set(PATTERNS)
+        bad = self.patterns - set(PATTERNS) - set(TAGS)
         if bad:
             raise ValueError(f"unknown pattern {sorted(bad)[0]!r}")
 
@@ -66,7 +66,7 @@ class RotationConfig:
             p
             for p in problems
             if self.mix.get(p.difficulty, 0) > 0
-            and (not self.patterns or p.pattern in self.patterns)
+            and (not self.patterns or p.in_any(self.patterns))
             and (self.include_premium or not p.premium)
         ]
 
@@ -106,16 +106,16 @@ def parse_mix(raw: str) -> dict[str, int]:
 
 
 def parse_patterns(raw: str) -> frozenset[str]:
-    """Parse a comma-separated list of pattern ids (`all` means every pattern: empty set)."""
+    """Parse a comma-separated list of pattern or tag ids (`all` means every pattern: empty set)."""
     value = raw.strip().lower().replace(" ", "")
     if value in {"", "all", "any"}:
         return frozenset()
     found = set()
     for part in filter(None, value.split(",")):
-        if part not in PATTERNS:
+        if part not in PATTERNS and part not in TAGS:
             raise ValueError(
                 f"{part!r} is not a pattern; use `all` or a comma-separated list of: "
-                + ", ".join(PATTERNS)
+                + ", ".join((*PATTERNS, *TAGS))
             )
         found.add(part)
     return frozenset(found)
@@ -233,7 +233,7 @@ def pick_for_member(
         for p in problems
         if p.id not in solved
         and (not difficulties or p.difficulty in difficulties)
-        and (not patterns or p.pattern in patterns)
+        and (not patterns or p.in_any(patterns))
         and (include_premium or not p.premium)
     ]
     if not pool:

@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from content import ContentError
-from content.problems import DIFFICULTIES, PATTERNS, load_problems, parse_problems, problem_set
+from content.problems import (
+    DIFFICULTIES,
+    PATTERNS,
+    TAGS,
+    load_problems,
+    parse_problems,
+    problem_set,
+)
 
 VALID: dict[str, Any] = {
     "id": "two-sum",
@@ -61,6 +68,10 @@ def test_lookups_by_id_title_and_url() -> None:
         ({"title": ""}, "title", "non-empty"),
         ({"id": "Two Sum"}, "id", "slug"),
         ({"extra": 1}, "extra", "unknown field"),
+        ({"approach": "too short"}, "approach", "characters"),
+        ({"tags": ["magic"]}, "tags", "not one of"),
+        ({"tags": "prefix-sum"}, "tags", "list"),
+        ({"tags": ["prefix-sum", "prefix-sum"]}, "tags", "twice"),
     ],
 )
 def test_invalid_entry_names_the_entry_and_field(
@@ -101,3 +112,43 @@ def test_bad_file_names_the_file(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump([{**VALID, "difficulty": "hard-ish"}]), encoding="utf-8")
     with pytest.raises(ContentError, match=r"broken.yaml: problem 1 \(two-sum\): difficulty"):
         load_problems(path)
+
+
+def test_optional_approach_and_tags_parse() -> None:
+    plain = parse_problems([VALID], "p.yaml").get("two-sum")
+    assert plain is not None and plain.approach is None and plain.tags == ()
+    rich = {
+        **VALID,
+        "approach": "Keep a dict from value to index; look up target minus x.",
+        "tags": ["prefix-sum"],
+    }
+    problem = parse_problems([rich], "p.yaml").get("two-sum")
+    assert problem is not None
+    assert problem.approach == rich["approach"]
+    assert problem.tags == ("prefix-sum",)
+
+
+def test_shipped_two_level_hints_tags_and_sql_track() -> None:
+    problems = problem_set()
+    assert len(problems) >= 190
+    # the hints that used to state the whole method are nudges now, with the method on request
+    for pid in ("rotate-image", "single-number", "word-search-ii", "reconstruct-itinerary"):
+        problem = problems.get(pid)
+        assert problem is not None and problem.approach, pid
+        assert problem.hint != problem.approach
+    assert "XOR" not in problems.get("single-number").hint  # type: ignore[union-attr]
+    assert "transpose" not in problems.get("rotate-image").hint  # type: ignore[union-attr]
+    # pattern labels agree with their hints
+    assert problems.get("generate-parentheses").pattern == "backtracking"  # type: ignore[union-attr]
+    for pid in ("longest-palindromic-substring", "palindromic-substrings"):
+        assert problems.get(pid).pattern == "two-pointers"  # type: ignore[union-attr]
+    # every finer tag is in use and filters like a pattern
+    for tag in TAGS:
+        tagged = problems.matching(patterns={tag})
+        assert len(tagged) >= 3, tag
+        assert all(tag in p.tags for p in tagged)
+    assert {p.id for p in problems.matching(patterns={"topological-sort"})} >= {
+        "course-schedule",
+        "alien-dictionary",
+    }
+    assert len(problems.matching(patterns={"sql"})) >= 20

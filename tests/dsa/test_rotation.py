@@ -139,8 +139,20 @@ def test_parse_mix_errors_say_the_accepted_forms(raw: str) -> None:
 def test_parse_patterns() -> None:
     assert parse_patterns("all") == frozenset()
     assert parse_patterns("trees, graphs") == {"trees", "graphs"}
-    with pytest.raises(ValueError, match=r"'magic' is not a pattern.*arrays-hashing"):
+    with pytest.raises(ValueError, match=r"'magic' is not a pattern.*arrays-hashing.*union-find"):
         parse_patterns("trees,magic")
+
+
+def test_finer_tags_filter_like_patterns() -> None:
+    tags = parse_patterns("union-find,monotonic-stack")
+    assert tags == {"union-find", "monotonic-stack"}
+    eligible = RotationConfig(patterns=tags).eligible(PROBLEMS)
+    assert eligible and all({"union-find", "monotonic-stack"} & set(p.tags) for p in eligible)
+    # graphs problems without the tag are left out; a tagged one comes in whatever its pattern
+    assert "number-of-islands" not in {p.id for p in eligible}
+    assert "daily-temperatures" in {p.id for p in eligible}
+    pick = pick_for_member(PROBLEMS, solved=set(), patterns=tags, seed="ana:2026-01-05")
+    assert pick is not None and set(pick.tags) & tags
 
 
 def test_member_pick_avoids_solved_and_skipped_and_spreads_patterns() -> None:

@@ -291,3 +291,32 @@ async def test_console_shows_the_reminder_dm_and_its_button_marks_it_solved(
         assert "solved for Tue 06 Jan 2026. Streak: 1 day (best 1)" in out
     finally:
         await ana.adapter.stop()
+
+
+async def test_hint_gives_the_nudge_then_the_approach_on_request(make_app: AppFactory) -> None:
+    from cogs.dsa.base import _approach_buttons
+
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    rotate = problem_set().get("rotate-image")
+    assert rotate is not None and rotate.approach
+    today = await ana.say("/dsa today")
+    assert "Show approach" in today or "approach" not in today.lower()
+    assert rotate.approach not in today  # problem messages carry only the nudge
+    out = await ana.say("/dsa hint rotate image")
+    assert rotate.hint in out and rotate.approach in out
+    out = await ana.say("/dsa hint")  # today's problem by default
+    assert "Hints:" in out and "Nudge" in out
+    out = await ana.say("/dsa hint no such problem at all")
+    assert "I do not know the problem" in out
+    # the "Show approach" button answers with the same two levels
+    [button] = _approach_buttons([rotate])
+    assert button.action == "dsa.approach" and button.value == "rotate-image"
+    ana.adapter.buttons[999] = button
+    out = await ana.say(":click 999")
+    assert rotate.approach in out
+    # a problem without a written approach says so instead of inventing one
+    plain = next(p for p in problem_set() if not p.approach)
+    assert _approach_buttons([plain]) == ()
+    out = await ana.say(f"/dsa hint {plain.id}")
+    assert plain.hint in out and "no written approach" in out
