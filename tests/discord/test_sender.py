@@ -76,9 +76,13 @@ async def test_429_is_reported_with_its_scope_and_retry_after(
     with pytest.raises(RateLimited) as route:
         await sender.send(post(), MSG, idempotency_key="k1")
     assert route.value.retry_after == 2.5 and not route.value.is_global
+    # The 429's headers emptied that channel's bucket: the next send there waits, unsent.
+    with pytest.raises(RateLimited) as waiting:
+        await sender.send(post(), MSG, idempotency_key="k1")
+    assert 0 < waiting.value.retry_after <= 2.5 and not waiting.value.is_global
     emulator.fail("POST", r"/channels/\d+/messages", retry_after=0.75, is_global=True)
     with pytest.raises(RateLimited) as whole:
-        await sender.send(post(), MSG, idempotency_key="k2")
+        await sender.send(post("100000000000000002"), MSG, idempotency_key="k2")
     assert whole.value.retry_after == 0.75 and whole.value.is_global
     assert len(emulator.requests("POST")) == 2  # one attempt each: no retries inside
 

@@ -18,9 +18,12 @@ A digest goes to every subscriber as the same Message: its JSON is rendered and 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -59,6 +62,35 @@ RECIPIENT_CODES = frozenset({CANNOT_DM, UNKNOWN_CHANNEL, UNKNOWN_USER})
 ACCESS_CODES = frozenset({50001, 50013})
 
 
+#: Rate-limit state kept for at most this many (bucket, resource) pairs (expired ones go first).
+MAX_BUCKETS = 50_000
+#: Answers of one window differ this much in their reset instant (network latency varies).
+WINDOW_JITTER = 0.25
+_TOP_LEVEL = re.compile(r"^/(channels|guilds|webhooks)/(\d+)")
+
+
+class _Bucket:
+    """What Discord's headers said of one bucket and top-level resource."""
+
+    __slots__ = ("limit", "remaining", "reset_at", "window")
+
+    def __init__(self, limit: int, remaining: int, reset_at: float, window: float) -> None:
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_at = reset_at
+        self.window = window  # the longest Reset-After seen: the window's length at most
+
+
+def route_of(method: str, path: str) -> tuple[str, str]:
+    """(route, top-level resource): Discord counts a bucket per channel, guild or webhook in
+    the path (Discord docs, Topics: Rate Limits); other routes share one bucket."""
+    match = _TOP_LEVEL.match(path)
+    if match is None:
+        return f"{method} {path}", ""
+    rest = path[match.end() :]
+    return f"{method} /{match.group(1)}/{{}}{rest}", match.group(2)
+
+
 class UnknownChannel(PermanentError):
     """Discord 10003: the channel does not exist (or the bot cannot see it)."""
 
@@ -84,8 +116,17 @@ class DiscordSender:
         dm_cache: DMChannelCache | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         remember_buttons: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        self.clock = clock
+        #: Rate limits learnt from the headers: route -> X-RateLimit-Bucket, and per (bucket,
+        #: top-level resource) the requests left and when the window resets. No rate is
+        #: hard-coded: a bucket is known once Discord named it.
+        self._route_buckets: dict[str, str] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        #: Routes whose first request is out: the others wait for its answer.
+        self._probing: dict[str, asyncio.Future[None]] = {}
         #: Stores the custom ids of buttons sent behind a short id (see render.button_ids).
         self.remember_buttons = remember_buttons
         self._remembered: set[str] = set()
@@ -185,13 +226,86 @@ class DiscordSender:
         """The answer's JSON (None with `answer=False`: a posted message is not read back)."""
         if self.refused is not None:  # refused while this send waited (e.g. after opening a DM)
             raise InvalidCredentials(self.refused)
-        response = await self._http().request(method, path, body)
+        route, resource = route_of(method, path)
+        await self._reserve(route, resource)
+        try:
+            response = await self._http().request(method, path, body)
+            self._learn(route, resource, response.headers)
+        finally:
+            probe = self._probing.pop(route, None)
+            if probe is not None and not probe.done():
+                probe.set_result(None)
         if 200 <= response.status < 300:
             return response.json() if answer else None
         error = classify(response.status, response.headers, response.json(), path)
         if isinstance(error, InvalidCredentials) and self.refused is None:
             self.refused = error.reason
         raise error
+
+    async def _reserve(self, route: str, resource: str) -> None:
+        """Count this request against its bucket, or raise RateLimited (without a request) when
+        the headers said the bucket is empty until its reset: no 429 needed to learn that."""
+        name = self._route_buckets.get(route)
+        if name is None:
+            # A route never answered yet: one request learns its bucket before others follow
+            # (a shared bucket, such as opening DMs, could otherwise be overrun at once).
+            probe = self._probing.get(route)
+            if probe is None:
+                self._probing[route] = asyncio.get_running_loop().create_future()
+                return
+            await asyncio.shield(probe)
+            if self.refused is not None:  # the first request learnt that the token is refused
+                raise InvalidCredentials(self.refused)
+            await self._reserve(route, resource)
+            return
+        state = self._buckets.get((name, resource))
+        if state is None:
+            return
+        now = self.clock()
+        if now >= state.reset_at:
+            # A new window: assume it is as large as the last one until an answer says more
+            # (forgetting it would let every send in flight through at once).
+            state.remaining = state.limit
+            state.reset_at = now + state.window
+        if state.remaining <= 0:
+            raise RateLimited(
+                state.reset_at - now, scope=name, reason=f"Discord bucket {name} is empty"
+            )
+        state.remaining -= 1
+
+    def _learn(self, route: str, resource: str, headers: Mapping[str, str]) -> None:
+        name = headers.get("x-ratelimit-bucket")
+        if not name:
+            return
+        try:
+            limit = int(headers.get("x-ratelimit-limit", ""))
+            remaining = int(headers.get("x-ratelimit-remaining", ""))
+            reset_after = float(headers.get("x-ratelimit-reset-after", ""))
+        except ValueError:
+            return
+        self._route_buckets[route] = name
+        key = (name, resource)
+        now = self.clock()
+        reset_at = now + reset_after
+        state = self._buckets.get(key)
+        if (
+            state is None
+            or now >= state.reset_at
+            or reset_at > state.reset_at + WINDOW_JITTER
+            or remaining < state.remaining
+        ):
+            # A newer window, or fewer left than we counted (requests we did not see).
+            if state is None and len(self._buckets) >= MAX_BUCKETS:
+                self._prune()
+            window = max(reset_after, state.window if state is not None else 0.0)
+            self._buckets[key] = _Bucket(limit, remaining, reset_at, window)
+
+    def _prune(self) -> None:
+        now = self.clock()
+        for key in [k for k, b in self._buckets.items() if b.reset_at <= now]:
+            del self._buckets[key]
+        while len(self._buckets) >= MAX_BUCKETS:
+            del self._buckets[next(iter(self._buckets))]
 
 
 def _dumps(payload: Mapping[str, Any]) -> bytes:

@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.emulators.discord import rules
+from tests.emulators.discord.ratelimits import RateLimits
 
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41250
@@ -123,6 +124,7 @@ class DiscordEmulator:
         application_id: str = "800000000000000001",
         bot_id: str = "800000000000000002",
         token: str = "test-token",
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.guilds = {g.id: g for g in guilds}
         self.application_id = application_id
@@ -138,6 +140,8 @@ class DiscordEmulator:
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: set[str] = set()  # user ids that do not accept DMs (50007)
         self.unknown_users: set[str] = set()
+        #: Rate-limit headers on every answer; `RateLimits.discord()` also refuses with 429.
+        self.rate_limits = rate_limits or RateLimits.relaxed()
         #: Revoke the bot token once this many messages were created (None: never).
         self.revoke_after_messages: int | None = None
         self.messages_created = 0
@@ -259,7 +263,12 @@ class DiscordEmulator:
             if fault.matches(request.method, path):
                 fault.times -= 1
                 return _fault_response(fault)
-        return await self._route(request.method, path, body, request.query)
+        headers, retry_after, is_global = self.rate_limits.take(request.method, path)
+        if retry_after is not None:
+            return _rate_limited(headers, retry_after, is_global=is_global)
+        response = await self._route(request.method, path, body, request.query)
+        response.headers.update(headers)
+        return response
 
     async def _route(
         self, method: str, path: str, body: Any, query: Mapping[str, str]
@@ -792,6 +801,25 @@ def _form_error(field_path: str, message: str, code: str = "BASE_TYPE_INVALID") 
     for part in reversed(field_path.split(".")):
         tree = {part: tree}
     return _json({"code": 50035, "message": "Invalid Form Body", "errors": tree}, status=400)
+
+
+def _rate_limited(headers: dict[str, str], retry_after: float, *, is_global: bool) -> web.Response:
+    """429 as Discord answers it (Discord docs, Topics: Rate Limits, "Exceeding A Rate Limit":
+    Retry-After, X-RateLimit-Scope, X-RateLimit-Global and {message, retry_after, global})."""
+    headers = {
+        **headers,
+        "Retry-After": str(max(1, round(retry_after + 0.499))),
+        "X-RateLimit-Scope": "global" if is_global else "user",
+        "Via": "1.1 google",
+    }
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": round(retry_after, 3),
+        "global": is_global,
+    }
+    return _json(body, status=429, headers=headers)
 
 
 def _fault_response(fault: Fault) -> web.Response:
