@@ -15,17 +15,20 @@ one. They talk to storage through repositories and never import a platform libra
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from bot.commands.registry import Action, ActionHandler, Command, Option, Permission
+from bot.commands.registry import Action, ActionHandler, Choice, Command, Option, Permission
 from bot.scheduling.jobs import JobKind
 
 if TYPE_CHECKING:
     from bot.app import Application
+    from bot.commands.context import AutocompleteContext
 
 F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound="Cog")
 
 _COMMAND_ATTR = "__mlebot_command__"
 _ACTION_ATTR = "__mlebot_action__"
@@ -75,6 +78,46 @@ def action(
     return decorate
 
 
+class CogSource(Generic[C]):
+    """An autocomplete source that needs its cog: `async def f(cog, ctx, typed)`, made with
+    `@cog_source`. Options declare it like any source; `Cog.commands()` binds it to the cog
+    instance that declares the command, so the source never looks its cog up again."""
+
+    def __init__(
+        self, func: Callable[[C, AutocompleteContext, str], Awaitable[Sequence[Choice]]]
+    ) -> None:
+        self.func = func
+        self.__name__ = func.__name__
+
+    def __call__(self, ctx: AutocompleteContext, typed: str) -> Awaitable[Sequence[Choice]]:
+        raise TypeError(f"autocomplete source {self.__name__} is used before its cog is loaded")
+
+    def bind(self, cog: C) -> Callable[[AutocompleteContext, str], Awaitable[Sequence[Choice]]]:
+        func = self.func
+
+        async def bound(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
+            return await func(cog, ctx, typed)
+
+        bound.__name__ = bound.__qualname__ = self.__name__
+        return bound
+
+
+def cog_source(
+    func: Callable[[C, AutocompleteContext, str], Awaitable[Sequence[Choice]]],
+) -> CogSource[C]:
+    """Declare an autocomplete source that receives the cog first (see `CogSource`)."""
+    return CogSource(func)
+
+
+def _bind_sources(options: tuple[Option, ...], cog: Cog) -> tuple[Option, ...]:
+    return tuple(
+        dataclasses.replace(o, autocomplete=o.autocomplete.bind(cog))
+        if isinstance(o.autocomplete, CogSource)
+        else o
+        for o in options
+    )
+
+
 class Cog:
     """A feature module. Subclasses set `name` and declare commands with `@command`."""
 
@@ -92,7 +135,8 @@ class Cog:
         for _, member in inspect.getmembers(self, inspect.ismethod):
             spec = getattr(member, _COMMAND_ATTR, None)
             if spec is not None:
-                found.append(Command(handler=member, **spec))
+                options = _bind_sources(spec["options"], self)
+                found.append(Command(handler=member, **{**spec, "options": options}))
         return found
 
     def actions(self) -> list[Action]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.cog import Cog
+from bot.cog import Cog, cog_source
 from bot.commands.context import AutocompleteContext
 from bot.commands.errors import OptionError
 from bot.commands.registry import Choice
@@ -41,19 +41,15 @@ def community_seed(community: Community) -> str:
     return f"{community.platform}:{community.external_id}"
 
 
-async def _tip_choices(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
-    cog = ctx.app.cogs.get("digest")
-    if not isinstance(cog, DigestBase):
-        return []
+@cog_source
+async def _tip_choices(cog: DigestBase, ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
     words = typed.strip().lower()
     found = [t for t in cog.library if words in t.id or words in t.title.lower()]
     return [Choice(name=f"{t.title[:80]} ({t.id})"[:100], value=t.id) for t in found[:25]]
 
 
-async def _topic_choices(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
-    cog = ctx.app.cogs.get("digest")
-    if not isinstance(cog, DigestBase):
-        return []
+@cog_source
+async def _topic_choices(cog: DigestBase, ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
     words = typed.strip().lower()
     names = [(t, get_topic(t).name) for t in cog.library.topics()]
     found = [(t, n) for t, n in names if words in t or words in n.lower()]

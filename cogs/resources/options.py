@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from bot.cog import cog_source
 from bot.commands.context import AutocompleteContext
 from bot.commands.registry import Choice, Option, OptionType
 from bot.sanitize import truncate
@@ -19,29 +19,28 @@ from content.resources import (
 from content.topics import TOPICS, topic_key
 
 
-def _cog(app: Any) -> ResourcesBase:
-    cog = app.cogs.get("resources")
-    if not isinstance(cog, ResourcesBase):
-        raise LookupError("the resources cog is not loaded")
-    return cog
-
-
-async def _community_index(ctx: AutocompleteContext) -> SearchIndex:
+async def _community_index(cog: ResourcesBase, ctx: AutocompleteContext) -> SearchIndex:
     community = await ctx.app.communities.find(ctx.place.platform, ctx.place.community_id)
-    return await _cog(ctx.app).catalog.index(None if community is None else community.id)
+    return await cog.catalog.index(None if community is None else community.id)
 
 
-async def _query_suggestions(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
+@cog_source
+async def _query_suggestions(
+    cog: ResourcesBase, ctx: AutocompleteContext, typed: str
+) -> Sequence[Choice]:
     if not typed.strip():
         return []
-    index = await _community_index(ctx)
+    index = await _community_index(cog, ctx)
     hits = index.search(typed[:MAX_QUERY], limit=10).hits
     titles = dict.fromkeys(truncate(h.resource.title, 100) for h in hits)
     return [Choice(title, title) for title in titles]
 
 
-async def _topic_suggestions(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
-    index = await _community_index(ctx)
+@cog_source
+async def _topic_suggestions(
+    cog: ResourcesBase, ctx: AutocompleteContext, typed: str
+) -> Sequence[Choice]:
+    index = await _community_index(cog, ctx)
     counts = index.topic_counts()
     key = topic_key(typed)
     scored: list[tuple[int, str]] = []
@@ -60,8 +59,11 @@ async def _topic_suggestions(ctx: AutocompleteContext, typed: str) -> Sequence[C
     return [Choice(f"{render.topic_label(t)} ({counts.get(t, 0)})", t) for _, t in scored[:25]]
 
 
-async def _resource_ids(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
-    index = await _community_index(ctx)
+@cog_source
+async def _resource_ids(
+    cog: ResourcesBase, ctx: AutocompleteContext, typed: str
+) -> Sequence[Choice]:
+    index = await _community_index(cog, ctx)
     typed = typed.strip().lower()
     if not typed:
         return []
@@ -72,11 +74,14 @@ async def _resource_ids(ctx: AutocompleteContext, typed: str) -> Sequence[Choice
     return [Choice(truncate(f"{r.title} ({r.id})", 100), r.id) for r in unique.values()][:25]
 
 
-async def _pending_ids(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
+@cog_source
+async def _pending_ids(
+    cog: ResourcesBase, ctx: AutocompleteContext, typed: str
+) -> Sequence[Choice]:
     community = await ctx.app.communities.find(ctx.place.platform, ctx.place.community_id)
     if community is None:
         return []
-    _, pending = await _cog(ctx.app).repo.pending(community.id, limit=25)
+    _, pending = await cog.repo.pending(community.id, limit=25)
     typed = typed.strip().lstrip("#")
     return [
         Choice(truncate(f"#{s.id} {s.title}", 100), s.id)
