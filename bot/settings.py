@@ -86,7 +86,9 @@ class Settings(BaseSettings):
         default=48.0, ge=0, description="Discord requests/s for the whole bot (limit 50/s)"
     )
     delivery_discord_route_rate: float = Field(
-        default=1.0, ge=0, description="Discord requests/s per channel (limit 5 per 5 s)"
+        default=0.0,
+        ge=0,
+        description="Discord requests/s per channel; 0: paced by Discord's X-RateLimit headers",
     )
     delivery_discord_route_burst: int = Field(default=5, ge=1, le=1000)
     delivery_slack_rate: float = Field(
