@@ -19,7 +19,9 @@ states the method and is shown only when a member asks (`/dsa hint`, "Show appro
 Filters accept a pattern id or a tag id (`patterns:trees,union-find`).
 
 Every entry is checked; a problem raises `ContentError` naming the entry and the field. The URL
-must be the problem's real address, `https://leetcode.com/problems/<id>/`.
+must be the problem's real address, `https://leetcode.com/problems/<id>/`, except for the
+`ml-coding` track: our own exercises (`id: ml-...`) with a `statement` of the task and a `url`
+to the reference documentation of what they implement.
 """
 
 from __future__ import annotations
@@ -59,7 +61,13 @@ PATTERNS: dict[str, str] = {
     "math-geometry": "Math & geometry",
     "bit-manipulation": "Bit manipulation",
     "sql": "SQL (database rounds)",
+    "ml-coding": "ML coding (from scratch)",
 }
+
+#: The one pattern whose problems are our own exercises rather than LeetCode problems: their id
+#: starts with `ml-`, `statement` specifies the task, and `url` points to reference docs.
+OWN_EXERCISE_PATTERN = "ml-coding"
+MIN_STATEMENT, MAX_STATEMENT = 80, 450  # with the hint, fits a 1,024-character embed field
 
 #: Finer techniques a problem may also carry; usable wherever patterns filter problems.
 TAGS: dict[str, str] = {
@@ -78,7 +86,7 @@ MIN_HINT, MAX_HINT = 30, 300
 MAX_APPROACH = 500
 
 _FIELDS = ("id", "title", "url", "difficulty", "pattern", "premium", "hint")
-_OPTIONAL = ("approach", "tags")
+_OPTIONAL = ("approach", "tags", "statement")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,7 @@ class Problem:
     hint: str
     approach: str | None = None  # the method, shown only on request
     tags: tuple[str, ...] = ()  # finer techniques, from TAGS
+    statement: str | None = None  # the task, for our own exercises (pattern ml-coding)
 
     @property
     def pattern_name(self) -> str:
@@ -223,15 +232,40 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
     if len(title) > MAX_TITLE:
         raise ContentError(file, f"{where}: title", f"is longer than {MAX_TITLE} characters")
     url = text("url")
-    m = URL.match(url)
-    if m is None:
-        raise ContentError(
-            file, f"{where}: url", "must look like https://leetcode.com/problems/<slug>/"
-        )
-    if m.group(1) != pid:
-        raise ContentError(
-            file, f"{where}: url", f"names {m.group(1)!r} but the id is {pid!r}; they must agree"
-        )
+    own = str(entry.get("pattern", "")).strip().lower() == OWN_EXERCISE_PATTERN
+    statement = None
+    if own:
+        if not pid.startswith("ml-"):
+            raise ContentError(file, f"{where}: id", "an ml-coding exercise's id starts with 'ml-'")
+        if not url.startswith("https://") or "leetcode.com" in url or " " in url:
+            raise ContentError(
+                file, f"{where}: url", "must be an https:// link to the reference documentation"
+            )
+        if entry.get("statement") is None:
+            raise ContentError(file, f"{where}: statement", "is missing (the task to implement)")
+        statement = text("statement")
+        if not MIN_STATEMENT <= len(statement) <= MAX_STATEMENT:
+            raise ContentError(
+                file,
+                f"{where}: statement",
+                f"must be {MIN_STATEMENT}-{MAX_STATEMENT} characters, not {len(statement)}",
+            )
+    else:
+        m = URL.match(url)
+        if m is None:
+            raise ContentError(
+                file, f"{where}: url", "must look like https://leetcode.com/problems/<slug>/"
+            )
+        if m.group(1) != pid:
+            raise ContentError(
+                file,
+                f"{where}: url",
+                f"names {m.group(1)!r} but the id is {pid!r}; they must agree",
+            )
+        if entry.get("statement") is not None:
+            raise ContentError(
+                file, f"{where}: statement", "only ml-coding exercises carry a statement"
+            )
     difficulty = text("difficulty").lower()
     if difficulty not in DIFFICULTIES:
         raise ContentError(
@@ -277,6 +311,7 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
         hint=hint,
         approach=approach,
         tags=tuple(raw_tags),
+        statement=statement,
     )
 
 

@@ -52,7 +52,8 @@ def _problem_section(problem: Problem, *, heading_prefix: str = "") -> Section:
     return Section(
         f"{heading_prefix}{problem.title}",
         f"{problem.url} · {problem.difficulty.title()} · {problem.pattern_name}{premium}\n\n"
-        f"*Hint:* {problem.hint}",
+        + (f"*Task:* {problem.statement}\n\n" if problem.statement else "")
+        + f"*Hint:* {problem.hint}",
     )
 
 

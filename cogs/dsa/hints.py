@@ -26,6 +26,7 @@ def hint_message(problem: Problem) -> Message:
         title=f"Hints: {problem.title}",
         url=problem.url,
         sections=(
+            *((Section("Task", problem.statement),) if problem.statement else ()),
             Section("Nudge", problem.hint),
             Section("Approach", problem.approach or NO_APPROACH),
         ),

@@ -39,7 +39,10 @@ def test_shipped_set_is_large_and_covers_every_pattern_and_difficulty() -> None:
     assert min(by_pattern.values()) >= 3
     assert set(Counter(p.difficulty for p in problems)) == set(DIFFICULTIES)
     for p in problems:
-        assert p.url == f"https://leetcode.com/problems/{p.id}/"
+        if p.pattern == "ml-coding":
+            assert p.id.startswith("ml-") and p.statement and p.url.startswith("https://")
+        else:
+            assert p.url == f"https://leetcode.com/problems/{p.id}/" and p.statement is None
 
 
 def test_lookups_by_id_title_and_url() -> None:
@@ -152,3 +155,37 @@ def test_shipped_two_level_hints_tags_and_sql_track() -> None:
         "alien-dictionary",
     }
     assert len(problems.matching(patterns={"sql"})) >= 20
+
+
+OWN = {
+    "id": "ml-softmax",
+    "title": "Softmax",
+    "url": "https://example.org/docs/softmax",
+    "difficulty": "easy",
+    "pattern": "ml-coding",
+    "premium": False,
+    "statement": (
+        "Write softmax(z) in NumPy returning probabilities along the last axis, with no overflow."
+    ),
+    "hint": "What constant can you subtract from every input without changing the result?",
+}
+
+
+def test_own_ml_coding_exercises_need_a_statement_and_a_docs_link() -> None:
+    problem = parse_problems([OWN], "p.yaml").get("ml-softmax")
+    assert (
+        problem is not None and problem.statement and problem.pattern_name.startswith("ML coding")
+    )
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"statement": None}, "statement", "missing"),
+        ({"statement": "too short"}, "statement", "characters"),
+        ({"id": "softmax"}, "id", "starts with 'ml-'"),
+        ({"url": "https://leetcode.com/problems/softmax/", "id": "ml-softmax"}, "url", "reference"),
+    ]
+    for change, where, text in cases:
+        bad = {k: v for k, v in {**OWN, **change}.items() if v is not None}
+        with pytest.raises(ContentError, match=f": {where}: .*{text}"):
+            parse_problems([bad], "p.yaml")
+    with pytest.raises(ContentError, match="only ml-coding exercises carry a statement"):
+        parse_problems([{**VALID, "statement": OWN["statement"]}], "p.yaml")
+    assert len(problem_set().matching(patterns={"ml-coding"})) >= 8

@@ -320,3 +320,14 @@ async def test_hint_gives_the_nudge_then_the_approach_on_request(make_app: AppFa
     assert _approach_buttons([plain]) == ()
     out = await ana.say(f"/dsa hint {plain.id}")
     assert plain.hint in out and "no written approach" in out
+
+
+async def test_ml_coding_exercise_shows_its_task(make_app: AppFactory) -> None:
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    kmeans = problem_set().get("ml-kmeans-from-scratch")
+    assert kmeans is not None and kmeans.statement and kmeans.approach
+    out = await ana.say("/dsa hint ml-kmeans-from-scratch")
+    assert kmeans.statement[:60] in out and kmeans.hint in out and kmeans.approach in out
+    out = await ana.say("/dsa done ml-kmeans-from-scratch")
+    assert "K-Means Clustering from Scratch" in out
