@@ -65,7 +65,11 @@ class DigestBase(Cog):
         self.library: TipLibrary = default_library()
         self.resources: dict[str, Resource] = {r.id: r for r in shipped_resources()}
         # Problem of the week: free problems only, so every member can open it.
-        self.problems: dict[str, Problem] = {p.id: p for p in problem_set() if not p.premium}
+        # Featured problems are a title, a link and a nudge: premium ones are left out, and so
+        # are our own ML coding exercises, whose task (`statement`) an issue has no room for.
+        self.problems: dict[str, Problem] = {
+            p.id: p for p in problem_set() if not p.premium and p.statement is None
+        }
         self.random = random.Random()
         self.archives = DigestWebRepository(self.app.db)
         self.web_pages = DigestWebPages(

@@ -254,3 +254,10 @@ async def test_dsa_figures_and_problem_of_the_week(
     assert figures["Problems solved this week"] == "3"
     assert figures["Best streaks"] == "ana (3 d)"
     assert problem.title in post.sections[-1].body and not problem.premium
+
+
+async def test_featured_problems_leave_out_premium_and_own_exercises(make_app: AppFactory) -> None:
+    app = await make_app([DigestCog])
+    featured = cog(app).problems
+    assert featured and all(not p.premium and p.statement is None for p in featured.values())
+    assert "ml-kmeans-from-scratch" not in featured and "two-sum" in featured
