@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cog import Cog, command
 from bot.commands.context import Context
 from bot.commands.registry import Permission
-from bot.delivery.status import build_report, to_message
+from bot.delivery.status import build_report, readable_run_label, to_message
 from storage.outbox import community_filter
 
 
@@ -25,4 +25,7 @@ class DeliveryCog(Cog):
         community = ctx.community
         where = community_filter(community.platform, community.external_id)
         report = await build_report(self.app.delivery.store, where=where)
-        await ctx.reply(to_message(report))
+        views = await self.app.schedules.list_community(community.id)
+        names = {v.schedule.id: v.schedule.name for v in views}
+        zone = community.timezone
+        await ctx.reply(to_message(report, lambda key: readable_run_label(key, names, zone)))

@@ -57,20 +57,31 @@ class HelpCog(Cog):
         )
 
     def _overview(self, ctx: Context) -> Message:
+        """One screen: a line per group with the subcommands this person can run.
+
+        Members never see moderator-only commands; moderators get them in a second part.
+        """
         registry = self.app.registry
-        sections = []
+        member_lines: list[str] = []
+        moderator_lines: list[str] = []
         for group in registry.groups():
-            lines = []
-            for cmd in registry.in_group((group,)):
-                mod = " *(moderators)*" if cmd.permission is Permission.MODERATOR else ""
-                lines.append(f"- `/{cmd.name}` — {cmd.description}{mod}")
-            title = f"/{group}"
-            if group in registry.group_descriptions:
-                title += f" — {registry.group_descriptions[group]}"
-            sections.append(Section(title, "\n".join(lines)))
+            commands = registry.in_group((group,))
+            description = registry.group_descriptions.get(group, "")
+            for permission, lines in (
+                (Permission.MEMBER, member_lines),
+                (Permission.MODERATOR, moderator_lines),
+            ):
+                names = [_short_name(c) for c in commands if c.permission is permission]
+                if names:
+                    about = description if permission is Permission.MEMBER else ""
+                    lines.append(_group_line(group, names, about))
+        sections = [Section("What you can do", "\n".join(member_lines))]
+        if ctx.is_moderator and moderator_lines:
+            sections.append(Section("For moderators", "\n".join(moderator_lines)))
         return Message(
             title="mlebot commands",
-            body="Type `/help <command>` for options and examples, e.g. `/help resource search`.",
+            body="Type `/help <group>` for a group's commands and options, e.g. "
+            "`/help resource`, or `/help resource search` for one command.",
             sections=tuple(sections),
             footer='Options: positional values, key:value, and "quoted values" with spaces.',
         )
@@ -78,10 +89,16 @@ class HelpCog(Cog):
     def _group_help(
         self, path: tuple[str, ...], members: list[Command], is_moderator: bool
     ) -> Message:
+        visible = [c for c in members if is_moderator or c.permission is Permission.MEMBER]
+        hidden = len(members) - len(visible)
         lines = []
-        for cmd in members:
+        for cmd in visible:
             mod = " *(moderators)*" if cmd.permission is Permission.MODERATOR else ""
             lines.append(f"- `{cmd.usage()}` — {cmd.description}{mod}")
+        if not visible:
+            lines.append("These commands are for moderators.")
+        elif hidden:
+            lines.append(f"\n{_plural(hidden, 'more command')} for moderators.")
         description = self.app.registry.group_descriptions.get(path[0], "")
         return Message(
             title=f"/{' '.join(path)}",
@@ -89,6 +106,21 @@ class HelpCog(Cog):
             + "\n".join(lines),
             footer=f"Type /help {' '.join(path)} <subcommand> for details.",
         )
+
+
+def _short_name(cmd: Command) -> str:
+    return " ".join(cmd.path[1:]) or cmd.path[0]
+
+
+def _group_line(group: str, names: list[str], description: str) -> str:
+    about = f" — {description}" if description else ""
+    if names == [group]:  # a one-word command such as /help
+        return f"- `/{group}`{about}"
+    return f"- `/{group}` {' · '.join(names)}{about}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _command_help(cmd: Command) -> Message:

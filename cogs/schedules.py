@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.cog import Cog, command
 from bot.commands.context import AutocompleteContext, ChannelRef, Context
-from bot.commands.errors import OptionError
+from bot.commands.errors import OptionError, UsageError
 from bot.commands.registry import Choice, Option, OptionType, Permission
 from bot.messages import Message, Section, Tone
 from bot.scheduling.scheduler import ScheduleView
 from bot.timing.cron import CronError, parse_cron
-from bot.timing.recurrence import CronRule, Rule, WeeklyAt, parse_rule, zone
+from bot.timing.recurrence import CronRule, Rule, WeeklyAt, fires_between, parse_rule, zone
 from storage.audit import AuditEntry
+from storage.digest import DigestRepository
 from storage.schedules import Schedule, ScheduleRun
 
 #: The job kinds the schedule commands create (declared by the digest and DSA cogs).
@@ -53,6 +54,19 @@ def _name_option(required: bool = True) -> Option:
         max_length=40,
         autocomplete=_schedule_names,
     )
+
+
+#: Two digest issues closer than this need a moderator's `confirm:yes` (a daily digest is fine).
+DIGEST_MIN_GAP = timedelta(hours=20)
+#: How far ahead schedules are compared for clashes and close digest issues.
+COMPARE_AHEAD = timedelta(days=35)
+
+_REPLACE_OPTION = Option(
+    "replace", OptionType.BOOLEAN, "yes to change the existing schedule with this name"
+)
+_CONFIRM_OPTION = Option(
+    "confirm", OptionType.BOOLEAN, "yes to allow two digest issues within 20 hours"
+)
 
 
 def parse_mix(raw: str) -> dict[str, int]:
@@ -123,13 +137,16 @@ class SchedulesCog(Cog):
         Option("time", OptionType.TIME, "Local time, e.g. 09:00", required=True),
         Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
         _name_option(required=False),
+        _REPLACE_OPTION,
+        _CONFIRM_OPTION,
         permission=Permission.MODERATOR,
         private=True,
         examples=(
             "/schedule digest #general mon 09:00",
-            "/schedule digest #tips fri 17:30 Europe/Berlin",
+            "/schedule digest #tips fri 17:30 Europe/Berlin replace:yes",
         ),
-        help="Giving the name of an existing digest schedule changes it instead.",
+        help="To change an existing schedule, give its name with replace:yes. A second digest "
+        "schedule publishing within 20 hours of another needs confirm:yes.",
     )
     async def digest(
         self,
@@ -139,9 +156,21 @@ class SchedulesCog(Cog):
         time: dt.time,
         timezone: str | None,
         name: str | None,
+        replace: bool | None,
+        confirm: bool | None,
     ) -> None:
         rule = WeeklyAt(frozenset({day}), time)
-        await self._save(ctx, DIGEST_KIND, name or "digest", rule, timezone, channel, {})
+        await self._save(
+            ctx,
+            DIGEST_KIND,
+            name or "digest",
+            rule,
+            timezone,
+            channel,
+            {},
+            replace=bool(replace),
+            confirm=bool(confirm),
+        )
 
     @command(
         "schedule dsa",
@@ -152,13 +181,15 @@ class SchedulesCog(Cog):
         Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
         Option("mix", OptionType.STRING, "Difficulty mix, e.g. easy:2,medium:1", max_length=60),
         _name_option(required=False),
+        _REPLACE_OPTION,
         permission=Permission.MODERATOR,
         private=True,
         examples=(
             "/schedule dsa #dsa 18:00",
             "/schedule dsa #dsa 08:30 mon-fri mix:easy:1,medium:1",
         ),
-        help="Days default to daily and the mix to one easy and one medium problem.",
+        help="Days default to daily and the mix to one easy and one medium problem. To change "
+        "an existing schedule, give its name with replace:yes.",
     )
     async def dsa(
         self,
@@ -169,10 +200,13 @@ class SchedulesCog(Cog):
         timezone: str | None,
         mix: str | None,
         name: str | None,
+        replace: bool | None,
     ) -> None:
         rule = WeeklyAt(days or frozenset(range(7)), time)
         params = {"mix": parse_mix(mix) if mix else {"easy": 1, "medium": 1, "hard": 0}}
-        await self._save(ctx, DSA_KIND, name or "dsa", rule, timezone, channel, params)
+        await self._save(
+            ctx, DSA_KIND, name or "dsa", rule, timezone, channel, params, replace=bool(replace)
+        )
 
     @command(
         "schedule cron",
@@ -189,13 +223,16 @@ class SchedulesCog(Cog):
         ),
         Option("timezone", OptionType.TIMEZONE, "IANA zone (default: the community's)"),
         _name_option(required=False),
+        _REPLACE_OPTION,
+        _CONFIRM_OPTION,
         permission=Permission.MODERATOR,
         private=True,
         examples=(
             "/schedule cron digest #general 0 9 * * mon",
             '/schedule cron dsa #dsa "30 8 * * 1-5" timezone:Asia/Kolkata name:weekday-dsa',
         ),
-        help="Times are local to the zone. Runs at most every 10 minutes.",
+        help="Times are local to the zone. Runs at most every 10 minutes. To change an existing "
+        "schedule, give its name with replace:yes.",
     )
     async def cron(
         self,
@@ -205,6 +242,8 @@ class SchedulesCog(Cog):
         expression: str,
         timezone: str | None,
         name: str | None,
+        replace: bool | None,
+        confirm: bool | None,
     ) -> None:
         try:
             spec = parse_cron(expression)
@@ -214,7 +253,17 @@ class SchedulesCog(Cog):
         params: dict[str, Any] = {}
         if kind == DSA_KIND:
             params = {"mix": {"easy": 1, "medium": 1, "hard": 0}}
-        await self._save(ctx, kind, name or type, CronRule(spec), timezone, channel, params)
+        await self._save(
+            ctx,
+            kind,
+            name or type,
+            CronRule(spec),
+            timezone,
+            channel,
+            params,
+            replace=bool(replace),
+            confirm=bool(confirm),
+        )
 
     async def _save(
         self,
@@ -225,6 +274,9 @@ class SchedulesCog(Cog):
         timezone: str | None,
         channel: ChannelRef,
         params: dict[str, Any],
+        *,
+        replace: bool = False,
+        confirm: bool = False,
     ) -> None:
         service = self.app.schedules
         zone_name = timezone or ctx.community.timezone
@@ -236,6 +288,54 @@ class SchedulesCog(Cog):
                 f"{name!r} is already the name of a {what} schedule.",
                 hint="Pick another name with name:<new-name>.",
             )
+        if existing is not None and not replace:
+            raise OptionError(
+                "name",
+                f"there is already a schedule named **{name}**: "
+                f"{KIND_LABELS.get(kind, kind)} in #{existing.channel_name}, "
+                f"{describe_when(existing, ctx.community.timezone)}.",
+                hint="To change it, add `replace:yes`; to add another, give it a name with "
+                "`name:<new-name>`. See `/schedule list`.",
+            )
+        others = [
+            v.schedule
+            for v in await service.list_community(ctx.community.id)
+            if v.schedule.name != name and v.schedule.kind == kind and not v.schedule.paused
+        ]
+        now = self.app.clock.now()
+        mine = list(fires_between(rule, zone_name, now, now + COMPARE_AHEAD, limit=500))
+        for other in others:
+            theirs = list(
+                fires_between(
+                    parse_rule(other.recurrence),
+                    other.timezone,
+                    now,
+                    now + COMPARE_AHEAD,
+                    limit=500,
+                )
+            )
+            same = sorted(set(mine) & set(theirs))
+            if same and other.channel_id == channel.id:
+                raise UsageError(
+                    f"**{other.name}** already posts a {KIND_LABELS.get(kind, kind)} in "
+                    f"#{other.channel_name} at that time ({_local(same[0], zone_name)} "
+                    f"{zone_name}).",
+                    hint=f"Pick another time or channel, or change it: "
+                    f"`/schedule {_command_word(kind)} … name:{other.name} replace:yes`.",
+                )
+            if kind == DIGEST_KIND and not confirm:
+                close = _closest_pair(mine, theirs)
+                if close is not None and abs(close[0] - close[1]) < DIGEST_MIN_GAP:
+                    raise UsageError(
+                        f"**{other.name}** publishes a digest issue on "
+                        f"{_local(close[1], zone_name)} and this one would publish another on "
+                        f"{_local(close[0], zone_name)} ({zone_name}): two issues within 20 "
+                        "hours.",
+                        hint="If that is what you want, add `confirm:yes`; otherwise pick "
+                        "another day or time.",
+                    )
+        if kind == DIGEST_KIND:
+            params = {**params, "close_ok": True} if confirm else params
         if existing is None:
             schedule = await service.create(
                 ctx.community,
@@ -388,11 +488,23 @@ class SchedulesCog(Cog):
         "schedule run-now",
         "Run a schedule once, right now (its regular times stay)",
         _name_option(),
+        _CONFIRM_OPTION,
         permission=Permission.MODERATOR,
         private=True,
+        help="A digest issue within 20 hours of the previous one needs confirm:yes.",
     )
-    async def run_now(self, ctx: Context, name: str) -> None:
+    async def run_now(self, ctx: Context, name: str, confirm: bool | None) -> None:
         schedule = await self.app.schedules.get(ctx.community.id, name)
+        if schedule.kind == DIGEST_KIND and not confirm:
+            latest = await DigestRepository(self.app.db).latest(ctx.community.id)
+            now = self.app.clock.now()
+            if latest is not None and now - latest.published_at < DIGEST_MIN_GAP:
+                raise UsageError(
+                    f"Issue #{latest.number} went out "
+                    f"{_ago(now - latest.published_at)}; another one now would reach "
+                    "subscribers twice within 20 hours.",
+                    hint=f"To publish anyway: `/schedule run-now {schedule.name} confirm:yes`.",
+                )
         result = await self.app.schedules.run_now(schedule, actor=ctx.actor)
         if result.status == "done":
             body = f"Ran **{schedule.name}** now: {result.outcome}."
@@ -401,6 +513,30 @@ class SchedulesCog(Cog):
             body = f"**{schedule.name}** could not run: {result.outcome}."
             tone = Tone.ERROR
         await ctx.reply(Message(body=body, tone=tone))
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'' if minutes == 1 else 's'} ago"
+    hours = minutes // 60
+    return f"{hours} hour{'' if hours == 1 else 's'} ago"
+
+
+def _command_word(kind: str) -> str:
+    return "digest" if kind == DIGEST_KIND else "dsa"
+
+
+def _closest_pair(
+    mine: Sequence[datetime], theirs: Sequence[datetime]
+) -> tuple[datetime, datetime] | None:
+    """The pair (one of mine, one of theirs) closest in time, or None when either is empty."""
+    best: tuple[datetime, datetime] | None = None
+    for a in mine:
+        for b in theirs:
+            if best is None or abs(a - b) < abs(best[0] - best[1]):
+                best = (a, b)
+    return best
 
 
 def _view_section(view: ScheduleView, community_zone: str) -> Section:

@@ -23,15 +23,25 @@ class SettingsCog(Cog):
     @command(
         "settings timezone",
         "Set the community's time zone (the default for new schedules)",
-        Option("zone", OptionType.TIMEZONE, "IANA zone, e.g. Europe/London", required=True),
+        Option("zone", OptionType.TIMEZONE, "IANA zone, e.g. Europe/London (empty: show it)"),
         permission=Permission.MODERATOR,
         private=True,
-        examples=("/settings timezone Europe/London", "/settings timezone America/New_York"),
-        help="Existing schedules keep the zone they were set in; change one by scheduling it "
-        "again with the same name.",
+        examples=(
+            "/settings timezone",
+            "/settings timezone Europe/London",
+            "/settings timezone America/New_York",
+        ),
+        help="Without a zone, shows the current one. Existing schedules keep the zone they were "
+        "set in; change one by scheduling it again with the same name.",
     )
-    async def timezone(self, ctx: Context, zone: str) -> None:
+    async def timezone(self, ctx: Context, zone: str | None) -> None:
         old = ctx.community.timezone
+        if zone is None:
+            await ctx.reply(
+                f"The community's time zone is **{old}**. Change it with "
+                "`/settings timezone <zone>`, e.g. `/settings timezone Europe/London`."
+            )
+            return
         if old == zone:
             await ctx.reply(f"The time zone is already {zone}.")
             return

@@ -32,6 +32,22 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     return text if keep_newlines else " ".join(text.split())
 
 
+def hard_breaks(text: str) -> str:
+    """Keep single line breaks, as Discord and Slack show them (Markdown would join the lines
+    into one paragraph: "…in #digest When: … Next run: …"). Code blocks are left alone."""
+    out: list[str] = []
+    in_code = False
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if not in_code and line.strip() and nxt.strip() and not line.endswith("  "):
+            line += "  "
+        out.append(line)
+    return "\n".join(out)
+
+
 def render(
     message: Message,
     *,
@@ -47,7 +63,7 @@ def render(
     parts: list[RenderableType] = []
 
     def markdown(text: str) -> Markdown:
-        return Markdown(printable(text), hyperlinks=hyperlinks)
+        return Markdown(hard_breaks(printable(text)), hyperlinks=hyperlinks)
 
     if message.body:
         parts.append(markdown(message.body))

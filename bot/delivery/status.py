@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -65,13 +66,44 @@ def run_label(run_key: str) -> str:
     return f"{kind} {ident}, {at:%Y-%m-%d %H:%M} UTC"
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 message`, `3 messages`."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def readable_run_label(run_key: str, schedule_names: Mapping[int, str], zone_name: str) -> str:
+    """A run as a moderator knows it: the schedule's name and the local time.
+
+    `schedule:5:2026-12-05T13:46:00+00:00` -> `digest-sat, Sat 05 Dec 14:46 (Europe/Paris)`;
+    `digest-welcome:1:bob:20261205T…` -> `Welcome DM to bob`; other keys lose their ids.
+    """
+    kind, _, rest = run_key.partition(":")
+    zone = ZoneInfo(zone_name)
+    if kind == "schedule":
+        ident, _, when = rest.partition(":")
+        name = schedule_names.get(int(ident)) if ident.isdigit() else None
+        label = name or "a removed schedule"
+        try:
+            at = datetime.fromisoformat(when).astimezone(zone)
+        except ValueError:
+            return label
+        return f"{label}, {at:%a %d %b %H:%M} ({zone_name})"
+    parts = rest.split(":")
+    if kind == "digest-welcome" and len(parts) >= 2:
+        return f"Welcome DM to {parts[1]}"
+    if kind == "resource-suggestion" and len(parts) >= 3:
+        return f"Suggestion {parts[1]} {parts[2]}: note to its author"
+    return kind.replace("-", " ").capitalize()
+
+
 def _who(row: FailedRow) -> str:
     kind = recipient_kind(row.recipient_key)
     name = row.target_name or row.recipient_key
     return f"DM @{name}" if kind == "dm" else f"#{name}"
 
 
-def to_message(report: DeliveryReport) -> Message:
+def to_message(report: DeliveryReport, label: Callable[[str], str] = run_label) -> Message:
+    """The report for chat; `label` names each run (default: its key made shorter)."""
     if not report.runs:
         return Message(
             title="Delivery status",
@@ -80,11 +112,11 @@ def to_message(report: DeliveryReport) -> Message:
             private=True,
         )
     fields = tuple(
-        Field(run_label(run.run_key), summary(run.counts), inline=False) for run in report.runs
+        Field(label(run.run_key), summary(run.counts), inline=False) for run in report.runs
     )
     sections: tuple[Section, ...] = ()
     if report.failures:
-        lines = "\n".join(f"- {_who(f)}: {f.error}" for f in report.failures)
+        lines = "\n".join(f"- {label(f.run_key)} → {_who(f)}: {f.error}" for f in report.failures)
         sections = (Section("Recent failures", lines),)
     waiting = sum(report.totals.get(s, 0) for s in WAITING)
     return Message(

@@ -79,6 +79,11 @@ class RunContext:
     channel_name: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     owner_user_id: str | None = None  # set for personal schedules (e.g. DSA reminders)
+    manual: bool = False  # True for `/schedule run-now`: a moderator asked for this run
+
+
+class RunSkipped(Exception):
+    """Raised by a job that decided not to send this slot; the message is the run's outcome."""
 
 
 JobProducer = Callable[[RunContext], Awaitable[list[Delivery]]]

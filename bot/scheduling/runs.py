@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands.context import Actor
 from bot.commands.errors import UsageError
 from bot.ops.logs import with_log_context
-from bot.scheduling.jobs import Delivery, RunContext
+from bot.scheduling.jobs import Delivery, RunContext, RunSkipped
 from bot.timing.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
 from storage.schedules import DONE, FAILED, MISSED, RUNNING, Schedule, ScheduleRepository
 
@@ -108,6 +108,8 @@ class _Claim:
     community: Community | None
     status: str = DONE
     outcome: str = ""
+    manual: bool = False
+    skipped: str = ""  # why the job sent nothing (RunSkipped)
     deliveries: list[Delivery] = field(default_factory=list)
 
 
@@ -313,7 +315,8 @@ class RunsMixin:
         )
         if run_id is None:
             return RunResult(schedule, slot, "taken", late)
-        results = await self._produce_and_record([_Claim(run_id, schedule, slot, late, None)])
+        claim = _Claim(run_id, schedule, slot, late, None, manual=manual)
+        results = await self._produce_and_record([claim])
         await self._notify(results)
         return results[0]
 
@@ -352,8 +355,12 @@ class RunsMixin:
                 channel_name=schedule.channel_name,
                 params=dict(schedule.params),
                 owner_user_id=schedule.owner_user_id,
+                manual=claim.manual,
             )
             deliveries = list(await job.produce(ctx))
+        except RunSkipped as skipped:
+            claim.skipped = str(skipped)
+            return
         except Exception as exc:
             claim.status = FAILED
             claim.outcome = f"error: {type(exc).__name__}: {exc}"[:500]
@@ -424,7 +431,11 @@ class RunsMixin:
     def _outcome(claim: _Claim, queued: dict[str, int], now: datetime) -> dict[str, Any]:
         count = queued.get(run_key(claim.schedule.id, claim.slot), 0)
         if claim.status == DONE:
-            claim.outcome = f"{count} message(s) queued" if claim.deliveries else "nothing to send"
+            claim.outcome = (
+                f"{count} message{'' if count == 1 else 's'} queued"
+                if claim.deliveries
+                else claim.skipped or "nothing to send"
+            )
             if claim.late:
                 claim.outcome += " (late: the bot was offline)"
         return {

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.messages import Message
-from bot.scheduling.jobs import Delivery, Destination, RunContext
+from bot.scheduling.jobs import Delivery, Destination, RunContext, RunSkipped
 from bot.scheduling.scheduler import run_key
 from bot.timing.recurrence import zone
 from cogs.digest.compose import (
@@ -38,6 +38,10 @@ from cogs.digest.base import (
     community_seed,
 )
 
+#: A scheduled issue closer than this to the previous one is skipped unless a moderator
+#: confirmed (a daily digest still goes out every day).
+MIN_ISSUE_GAP = timedelta(hours=20)
+
 
 class IssuePipeline(DigestBase):
     """The issue pipeline: the `digest` job composes, stores and delivers the next issue."""
@@ -46,6 +50,19 @@ class IssuePipeline(DigestBase):
         """Publish the next issue for this slot (once) and address it to channel and DMs."""
         community = ctx.community
         source_key = run_key(ctx.schedule_id, ctx.scheduled_for)
+        latest = await self.repo.latest(community.id)
+        if (
+            latest is not None
+            and latest.source_key != source_key  # the same slot again re-sends its issue
+            and not ctx.manual  # `/schedule run-now` confirms (see cogs.schedules)
+            and not ctx.params.get("close_ok")  # created with confirm:yes
+            and ctx.scheduled_for - latest.published_at < MIN_ISSUE_GAP
+        ):
+            hours = max(1, round((ctx.scheduled_for - latest.published_at).total_seconds() / 3600))
+            raise RunSkipped(
+                f"skipped: Issue #{latest.number} went out {hours} h before; two issues within "
+                "20 hours need a moderator's confirm:yes"
+            )
         issue = await self.publish(community, source_key=source_key, when=ctx.scheduled_for)
         return await self.deliveries(
             community, issue, channel_id=ctx.channel_id, channel_name=ctx.channel_name

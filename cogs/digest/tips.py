@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import TYPE_CHECKING
 
 from bot.cog import command
 from bot.commands.context import Context
+from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType
 from bot.messages import Link, Message
 from content.tips import Tip
-from content.topics import get_topic
+from content.topics import get_topic, resolve_topic
 
 if TYPE_CHECKING:
     pass
@@ -41,6 +44,14 @@ class TipCommands(DigestBase):
             return
         pool = list(self.library)
         if topic:
+            if resolve_topic(topic) is None and (guesses := self.tips_like(topic)):
+                raise OptionError(
+                    "topic",
+                    f"{topic.strip()!r} is neither a tip topic nor a tip id.",
+                    hint="Did you mean "
+                    + ", ".join(f"`/tip {t.id}` ({t.title})" for t in guesses)
+                    + "? Topics: `/tips topics`.",
+                )
             (topic_id,) = self.parse_topics(topic, option="topic", single=True)
             pool = self.library.with_topic(topic_id)
         await ctx.reply(self.tip_message(self.random.choice(pool)))
@@ -58,6 +69,19 @@ class TipCommands(DigestBase):
                 footer="A tip on one: /tip <topic> · follow some: /digest subscribe <topics>",
             )
         )
+
+    def tips_like(self, text: str, limit: int = 3) -> list[Tip]:
+        """Tips whose title or id holds every typed word, then ids close to what was typed."""
+        words = [w for w in re.split(r"[\s\-_]+", text.strip().lower()) if w]
+        if not words:
+            return []
+        found = [t for t in self.library if all(w in t.title.lower() or w in t.id for w in words)]
+        ids = [t.id for t in self.library]
+        for close in difflib.get_close_matches(text.strip().lower(), ids, n=limit, cutoff=0.7):
+            tip = self.library.get(close)
+            if tip is not None and tip not in found:
+                found.append(tip)
+        return found[:limit]
 
     def tip_message(self, tip: Tip) -> Message:
         links = tuple(

@@ -138,6 +138,7 @@ class PracticeCommands(DsaBase):
             skipped=skipped | {current.id},
             difficulties=params.get("difficulties", ()),
             patterns=params.get("patterns", ()),
+            include_premium=(await self._config(community)).include_premium,
             seed=f"{community.id}:{user}:{day}:{len(skipped)}",
         )
         if replacement is None or replacement.id == current.id:
@@ -214,7 +215,7 @@ class PracticeCommands(DsaBase):
                 title=f"DSA stats — {name}",
                 fields=tuple(fields),
                 sections=sections,
-                footer=f"Days are counted in {zone_name}. {RULES_TEXT}",
+                footer=f"Days are counted in {zone_name}. How streaks count: /help dsa stats.",
             )
         )
 

@@ -163,14 +163,26 @@ class ReminderCommands(DsaBase):
         day = local_day(ctx.scheduled_for, zone_name)
         solved = await self.repo.solved_ids(community.id, user)
         existing = await self.repo.pick(community.id, user, day)
+        include_premium = (await self._config(community)).include_premium
+        difficulties = params.get("difficulties") or ()
+        patterns = params.get("patterns") or ()
         problem = self.problems.get(existing) if existing and existing not in solved else None
+        if problem is not None and not (
+            (not difficulties or problem.difficulty in difficulties)
+            and (not patterns or problem.pattern in patterns)
+            and (include_premium or not problem.premium)
+        ):
+            # Today's pick (from `/dsa skip` or another reminder) is outside this reminder's
+            # filters: the reminder picks within them instead.
+            problem = None
         if problem is None:
             problem = pick_for_member(
                 self.problems.problems,
                 solved=solved,
                 skipped=await self.repo.skipped_ids(community.id, user),
-                difficulties=params.get("difficulties") or (),
-                patterns=params.get("patterns") or (),
+                difficulties=difficulties,
+                patterns=patterns,
+                include_premium=include_premium,
                 seed=f"{community.id}:{user}:{day}",
             )
             if problem is not None:

@@ -47,8 +47,8 @@ async def test_moderators_see_counts_and_failures(make_app: AppFactory, clock: M
     out = RecordingResponder()
     await app.dispatcher.dispatch(invoke("mod", moderator=True), out)
     text = out.text()
-    assert "schedule 1, 2026-01-12 08:00 UTC: 2 sent · 1 skipped" in text
-    assert "schedule 1, 2026-01-05 08:00 UTC: 1 sent · 1 failed" in text
+    assert "a removed schedule, Mon 12 Jan 08:00 (UTC): 2 sent · 1 skipped" in text
+    assert "a removed schedule, Mon 05 Jan 08:00 (UTC): 1 sent · 1 failed" in text
     assert "All runs: 3 sent · 1 failed · 1 skipped." in text
     assert "DM @u2: 50007: cannot send messages to this user" in text
     assert out.last.private is True

@@ -331,3 +331,65 @@ async def test_ml_coding_exercise_shows_its_task(make_app: AppFactory) -> None:
     assert kmeans.statement[:60] in out and kmeans.hint in out and kmeans.approach in out
     out = await ana.say("/dsa done ml-kmeans-from-scratch")
     assert "K-Means Clustering from Scratch" in out
+
+
+def _problem_after(out: str, marker: str) -> Any:
+    """The problem named after `marker` in a reply (the one offered instead)."""
+    tail = out.split(marker, 1)[1]
+    found = [p for p in problem_set() if p.title in tail]
+    assert found, out
+    return min(found, key=lambda p: tail.index(p.title))
+
+
+async def test_reminder_keeps_its_filters_even_when_a_pick_exists(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app(COGS)
+    clock.set(utc(2026, 1, 6, 6, 0))
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    picked = _problem_after(await ana.say("/dsa skip"), "Try this one instead")
+    difficulty = "hard" if picked.difficulty != "hard" else "easy"
+    patterns = sorted({p.pattern for p in problem_set() if p.pattern != picked.pattern})[:2]
+    out = await ana.say(
+        f"/dsa remind set 07:30 UTC difficulty:{difficulty} patterns:{','.join(patterns)}"
+    )
+    assert "Reminder set" in out
+    [dm] = await run_at(app, clock, utc(2026, 1, 6, 7, 30))
+    problem_id = dm.buttons[0].value.partition("@")[0]
+    sent_problem = problem_set().get(problem_id)
+    assert sent_problem is not None and sent_problem.id != picked.id
+    assert sent_problem.difficulty == difficulty and sent_problem.pattern in patterns
+
+
+async def test_skip_leaves_out_premium_problems_when_the_settings_do(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app(COGS)
+    mod = ConsoleSession(app, name="mia")
+    out = await mod.say("/dsa settings premium:false")
+    assert "Premium problems left out" in out
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.say("/dsa remind set 07:30 UTC patterns:intervals")
+    pool = [p for p in problem_set() if p.pattern == "intervals"]
+    assert any(p.premium for p in pool)  # the filter alone would offer Premium ones
+    offered = []
+    for _ in range(len(pool)):
+        out = await ana.say("/dsa skip")
+        if "Try this one instead" not in out:
+            break
+        offered.append(_problem_after(out, "Try this one instead"))
+    assert len(offered) >= sum(not p.premium for p in pool) - 1
+    assert not any(p.premium for p in offered), [p.id for p in offered if p.premium]
+
+
+async def test_stats_point_at_the_streak_rules_instead_of_repeating_them(
+    make_app: AppFactory,
+) -> None:
+    from cogs.dsa.streaks import RULES_TEXT
+
+    app = await make_app(COGS)
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    out = await ana.say("/dsa stats")
+    assert "Current streak" in out and "How streaks count: /help dsa stats" in out
+    assert RULES_TEXT[:40] not in out
+    assert RULES_TEXT[:40] in " ".join((await ana.say("/help dsa stats")).split())

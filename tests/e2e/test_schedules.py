@@ -127,6 +127,8 @@ async def test_same_name_updates_and_history_shows_old_and_new(make_app: AppFact
     mod = ConsoleSession(app)
     await mod.say("/schedule digest #general mon 09:00")
     out = await mod.say("/schedule digest #tips fri 17:30 Europe/Berlin")
+    assert "there is already a schedule named digest" in out  # replacing is explicit
+    out = await mod.say("/schedule digest #tips fri 17:30 Europe/Berlin replace:yes")
     assert "Updated digest" in out and "Fridays at 17:30 (Europe/Berlin)" in out
     out = await mod.say("/schedule dsa #dsa 18:00 name:digest")
     assert "already the name of a weekly tips digest schedule" in out
@@ -151,10 +153,10 @@ async def test_pause_resume_run_now_remove_and_history(
     out = await mod.say("/schedule resume digest")
     assert "Resumed digest. Next run: Mon 12 Jan 09:00" in out
     out = await mod.say("/schedule run-now digest")
-    assert "Ran digest now: 1 message(s) queued" in out
+    assert "Ran digest now: 1 message queued" in out
     assert len(FeatureKindsCog.calls) == 1
     out = await mod.say("/schedule history")
-    assert "digest: run-now at Mon 05 Jan 09:00 — done: 1 message(s) queued" in out
+    assert "digest: run-now at Mon 05 Jan 09:00 — done: 1 message queued" in out
     assert "run-now digest by @mia" in out and "pause digest by @mia" in out
     out = await mod.say("/schedule list")
     assert "Last run: run-now at Mon 05 Jan 09:00 — done" in out
@@ -173,7 +175,7 @@ async def test_list_shows_late_and_missed_runs_after_restarts(
     clock.set(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     again = await make_app(COGS)
     out = await ConsoleSession(again).say("/schedule list")
-    assert "Last run: Mon 05 Jan 09:00 — done (late): 1 message(s) queued (late" in out
+    assert "Last run: Mon 05 Jan 09:00 — done (late): 1 message queued (late" in out
     [row] = await outbox_rows(again)
     assert "Scheduled for Mon 05 Jan 09:00 (UTC); the bot was offline" in row["body"]["footer"]
     await again.stop()

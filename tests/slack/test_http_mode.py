@@ -42,7 +42,7 @@ async def test_help_round_trip_answers_in_the_ack(slack_bot: SlackBot) -> None:
     assert status == 200
     assert body["response_type"] == "ephemeral"
     assert "mlebot commands" in texts(body)
-    assert "/demo echo" in texts(body)
+    assert "`/demo` chatty · echo · slow" in texts(body)
     assert slack_bot.mock.calls_to("auth.test"), "bolt authorises through the mock"
 
 
@@ -122,7 +122,7 @@ async def test_command_prefix(
         assert "not one of my commands" in texts(body)
         # Help and hints name the commands as they must be typed in this workspace.
         _, body = await bot.command("/ml-help", "")
-        assert "/ml-demo echo" in texts(body) and "`/demo" not in texts(body)
+        assert "`/ml-demo` chatty · echo" in texts(body) and "`/demo" not in texts(body)
         _, body = await bot.command("/ml-demo", "nope")
         assert "/ml-help demo" in texts(body)
     finally:

@@ -137,7 +137,7 @@ async def test_mlebot_run_on_slack_end_to_end(mock: SlackMock, tmp_path: Path) -
             slack = SlackUser(bot, mock, session)
             for command in commands:  # every manifest command is answered
                 await slack.command(command)
-            assert "/resource search" in await slack.command("/help")
+            assert "What you can do" in await slack.command("/help")
             assert "mlops" in (await slack.command("/resource", "search mlops")).lower()
 
             scheduled = await slack.command(
@@ -166,7 +166,7 @@ async def test_mlebot_run_on_slack_end_to_end(mock: SlackMock, tmp_path: Path) -
             assert any(
                 c.params.get("users") == DISABLED[0] for c in mock.calls_to("conversations.open")
             )
-            assert "/resource search" in await slack.command("/help")
+            assert "What you can do" in await slack.command("/help")
             assert bot.running
     finally:
         code = await bot.stop()
