@@ -522,3 +522,17 @@ async def test_rows_from_before_next_due_was_stored_are_planned_at_start_and_cau
     ]
     assert first.status == "done" and len(PostCog.calls) == 2
     assert await next_due(again, schedule.id) == utc(1, 7, 9, 0)
+
+
+async def test_a_pause_in_one_process_is_seen_by_another(make_app, clock: ManualClock) -> None:
+    first = await make_app([PostCog])
+    second = await make_app([PostCog])
+    schedule = await weekly(first)
+    paused = await first.schedules.pause(schedule, actor=MOD)
+    clock.set(utc(1, 5, 9, 0))
+    assert await second.schedules.run_due() == []
+    assert await next_due(second, schedule.id) is None
+    await first.schedules.resume(paused, actor=MOD)
+    clock.set(utc(1, 12, 9, 0))
+    [result] = await second.schedules.run_due()
+    assert result.status == "done" and len(PostCog.calls) == 1
