@@ -293,3 +293,63 @@ def test_every_rendered_payload_passes_discords_rules(
     )
     for payload in render(message):
         assert rules.message_violation(payload) is None, payload
+
+
+async def test_an_initial_response_after_3_seconds_is_an_unknown_interaction(
+    emulator: DiscordEmulator,
+) -> None:
+    now = [1000.0]
+    emulator.clock = lambda: now[0]
+    late = emulator.open_interaction()
+    on_time = emulator.open_interaction()
+    now[0] += 3.2
+    async with aiohttp.ClientSession() as http:
+        url = f"{emulator.api_url}/interactions/{late['id']}/{late['token']}/callback"
+        async with http.post(url, json={"type": 5}) as resp:
+            assert resp.status == 404 and (await resp.json())["code"] == 10062
+        # Follow-ups are a webhook: valid for 15 minutes, then 50027 Invalid Webhook Token.
+        now[0] -= 3.2
+        url = f"{emulator.api_url}/interactions/{on_time['id']}/{on_time['token']}/callback"
+        async with http.post(url, json={"type": 5}) as resp:
+            assert resp.status == 204
+        follow_up = f"{emulator.api_url}/webhooks/{emulator.application_id}/{on_time['token']}"
+        now[0] += 14 * 60
+        async with http.post(follow_up, json={"content": "still in time"}) as resp:
+            assert resp.status == 200
+        now[0] += 2 * 60
+        async with http.post(follow_up, json={"content": "too late"}) as resp:
+            assert resp.status == 401 and (await resp.json())["code"] == 50027
+
+
+async def test_autocomplete_answers_are_held_to_25_choices_of_100_characters(
+    emulator: DiscordEmulator,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        for choices, ok in [
+            ([{"name": f"c{n}", "value": f"c{n}"} for n in range(25)], True),
+            ([{"name": f"c{n}", "value": f"c{n}"} for n in range(26)], False),
+            ([{"name": "n" * 101, "value": "v"}], False),
+            ([{"name": "n", "value": "v" * 101}], False),
+        ]:
+            ix = emulator.open_interaction(4)
+            url = f"{emulator.api_url}/interactions/{ix['id']}/{ix['token']}/callback"
+            async with http.post(url, json={"type": 8, "data": {"choices": choices}}) as resp:
+                assert (resp.status == 204) is ok
+                if not ok:
+                    assert (await resp.json())["code"] == 50035
+
+
+async def test_200_command_creates_a_day_per_guild_then_30034(
+    emulator: DiscordEmulator, http: aiohttp.ClientSession
+) -> None:
+    guild = next(iter(emulator.guilds))
+    url = f"applications/{emulator.application_id}/guilds/{guild}/commands"
+    for batch in ("a", "b"):
+        commands = [{**COMMAND, "name": f"{batch}{n}"} for n in range(100)]
+        async with http.put(url, json=commands) as resp:
+            assert resp.status == 200
+    async with http.put(url, json=commands) as resp:  # the same again: nothing created
+        assert resp.status == 200
+    async with http.put(url, json=[*commands[:99], {**COMMAND, "name": "c0"}]) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["code"] == 30034

@@ -24,7 +24,8 @@ import contextlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,19 @@ class DiscordEmulator:
         self.unknown_users: set[str] = set()
         #: Rate-limit headers on every answer; `RateLimits.discord()` also refuses with 429.
         self.rate_limits = rate_limits or RateLimits.relaxed()
+        #: Seconds, for interaction deadlines and the daily command-create limit.
+        self.clock: Callable[[], float] = time.monotonic
+        #: Discord docs, Receiving and Responding: "you must send an initial response within 3
+        #: seconds of receiving the event" (else 10062 Unknown interaction), and "interaction
+        #: tokens are valid for 15 minutes" (follow-ups and edits after that: 50027 Invalid
+        #: Webhook Token).
+        self.initial_response_seconds = 3.0
+        self.token_seconds = 15 * 60.0
+        self._interaction_born: dict[str, float] = {}  # token -> when dispatched
+        #: Discord docs, Application Commands, "Registering a Command": "There is a global rate
+        #: limit of 200 application command creates per day, per guild" (30034 beyond).
+        self.daily_creates = 200
+        self._creates: dict[str, list[float]] = {}  # scope -> when each command was created
         #: Revoke the bot token once this many messages were created (None: never).
         self.revoke_after_messages: int | None = None
         self.messages_created = 0
@@ -307,6 +321,17 @@ class DiscordEmulator:
                 violation = rules.command_violation(body or [], is_global=scope == "global")
                 if violation is not None:
                     return _violation(violation)
+                known = {c["name"] for c in self.commands.get(scope, [])}
+                created = [c for c in body if c.get("name") not in known]
+                now = self.clock()
+                day = [t for t in self._creates.get(scope, []) if now - t < 86_400]
+                if len(day) + len(created) > self.daily_creates:
+                    return _error(
+                        400,
+                        30034,
+                        "Max number of daily application command creates has been reached (200)",
+                    )
+                self._creates[scope] = day + [now] * len(created)
                 self.commands[scope] = [self._registered_command(c, scope) for c in body]
             return _json(self.commands.get(scope, []))
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
@@ -323,6 +348,8 @@ class DiscordEmulator:
             token = m.group(1)
             if token not in self._interaction_tokens:
                 return _error(404, 10015, "Unknown Webhook")
+            if self._age(token) > self.token_seconds:
+                return _error(401, 50027, "Invalid Webhook Token")
             violation = rules.message_violation(body)
             if violation is not None and not (method == "PATCH" and _edits_nothing(body)):
                 return _violation(violation)
@@ -382,10 +409,15 @@ class DiscordEmulator:
             "author": {**self._user(self.bot_id, "mlebot"), "bot": True},
         }
 
+    def _age(self, token: str) -> float:
+        return self.clock() - self._interaction_born.get(token, self.clock())
+
     def _callback(
         self, interaction_id: str, token: str, body: Any, query: Mapping[str, str]
     ) -> web.StreamResponse:
         if self._interaction_tokens.get(token) != interaction_id:
+            return _error(404, 10062, "Unknown interaction")
+        if self._age(token) > self.initial_response_seconds:
             return _error(404, 10062, "Unknown interaction")
         done = self.callbacks.setdefault(interaction_id, [])
         if done:
@@ -595,6 +627,19 @@ class DiscordEmulator:
 
     # -- interactions ----------------------------------------------------------------------
 
+    def open_interaction(self, kind: int = 2, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An interaction Discord created but nobody was sent (for testing the REST rules)."""
+        return self._interaction(
+            kind,
+            data or {"name": "demo", "type": 1},
+            user_id="700000000000000001",
+            user_name="ana",
+            guild_id=next(iter(self.guilds), None),
+            channel_id=None,
+            permissions=MEMBER_PERMISSIONS,
+            roles=(),
+        )
+
     def _interaction(
         self,
         kind: int,
@@ -609,6 +654,7 @@ class DiscordEmulator:
     ) -> dict[str, Any]:
         interaction_id, token = self.new_id(), f"tok-{self.new_id()}"
         self._interaction_tokens[token] = interaction_id
+        self._interaction_born[token] = self.clock()
         user = self._user(user_id, user_name)
         out: dict[str, Any] = {
             "id": interaction_id,
