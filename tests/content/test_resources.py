@@ -217,3 +217,40 @@ def test_normalised_url_keeps_what_matters() -> None:
     assert normalize_url("https://example.org:8443/") == "example.org:8443"
     assert normalize_url("https://www.org/") == "www.org"
     assert normalize_url("https://www.www.org/") == "www.org"
+
+
+#: Docs issue 20 asked for, each linked from at least one tip that uses the tool.
+LINKED_DOCS = (
+    "pydantic-docs",
+    "hypothesis-docs",
+    "pandera-docs",
+    "locust-docs",
+    "duckdb-docs",
+    "gradio-docs",
+    "timm-docs",
+    "feast-docs",
+    "featurestore-org",
+    "statsforecast-docs",
+    "keda-docs",
+    "jq-manual",
+    "terraform-docs",
+)
+
+
+def test_requested_docs_exist_and_tips_link_them() -> None:
+    from content.tips import default_library
+
+    ids = {r.id for r in shipped_resources()}
+    linked = {rid for tip in default_library() for rid in tip.resources}
+    for rid in (*LINKED_DOCS, "aws-skill-builder", "google-cloud-skills-boost"):
+        assert rid in ids, rid
+    assert "microsoft-learn-training" in ids
+    assert [rid for rid in LINKED_DOCS if rid not in linked] == []
+    for rid in ("oreilly-what-are-ml-engineers", "real-world-ml"):
+        assert rid in ids
+    # near-duplicates were merged; the old ids resolve to the entry that replaced them
+    from content.resources import MERGED_RESOURCE_IDS
+
+    assert not set(MERGED_RESOURCE_IDS) & ids
+    assert set(MERGED_RESOURCE_IDS.values()) <= ids
+    assert len(shipped_resources()) >= 230
