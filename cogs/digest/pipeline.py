@@ -18,7 +18,7 @@ from cogs.digest.compose import (
     IssueContent,
     plan_issue,
 )
-from cogs.digest.render import Audience, footer_for, render_issue
+from cogs.digest.render import Audience, dm_copy, for_topics, render_issue
 from cogs.digest.web import issue_path, public_url
 from cogs.dsa.progress import weekly_figures
 from content.problems import Problem
@@ -129,14 +129,15 @@ class IssuePipeline(DigestBase):
                     post,
                 )
             )
-        dm = replace(post, footer=footer_for(Audience.DM, community.name))
+        dm = dm_copy(post, community.name)
+        tips = [t for t in (self.library.get(i) for i in issue.tip_ids) if t is not None]
         for sub in await self.repo.subscribers(community.id):
             if sub.delivery != "dm":
                 continue
             out.append(
                 Delivery(
                     Destination.dm(community, sub.user_id, sub.display_name),
-                    dm,
+                    for_topics(dm, tips, sub.topics) if sub.topics else dm,
                 )
             )
         return out
@@ -190,8 +191,11 @@ class IssuePipeline(DigestBase):
         total = len(await self.repo.subscribers(community.id))
         figures = [Figure("Problems solved this week", str(dsa.solves))]
         if dsa.top_streaks:
-            best = ", ".join(f"{e.display_name} ({e.streak} d)" for e in dsa.top_streaks)
-            figures.append(Figure("Best streaks", best))
+            best = ", ".join(
+                f"@{e.display_name}: {e.streak} day{'' if e.streak == 1 else 's'}"
+                for e in dsa.top_streaks
+            )
+            figures.append(Figure("Longest streaks this week", best))
         figures += [Figure("New subscribers", str(new)), Figure("Subscribers", str(total))]
         return figures
 

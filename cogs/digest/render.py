@@ -15,6 +15,9 @@ text and 50 blocks are then met too.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 
 from bot.messages import Field, Link, Message, Section
@@ -53,9 +56,15 @@ def render_issue(
     if content.note:
         parts.append(f"**From the moderators:** {truncate(content.note, MAX_NOTE)}")
     parts.append(_headline(content))
+    if content.tip_resources:
+        # the headline's links sit with it, before the community figures
+        parts.append(
+            "**Read more:** "
+            + " · ".join(f"[{r.title}]({r.url})" for r in content.tip_resources[:3])
+        )
     body = truncate("\n\n".join(parts), MAX_BODY)
 
-    sections = [Section(f"More tips: {t.title}", _short(t)) for t in content.shorts]
+    sections = [Section(SHORT_PREFIX + t.title, _short(t)) for t in content.shorts]
     if content.resource is not None:
         r = content.resource
         detail = f"{r.kind}, {r.details}" if r.details else r.kind
@@ -71,8 +80,8 @@ def render_issue(
 
     fields = tuple(Field(f.label, f.value) for f in content.figures)
     if content.mentions:
-        fields += (Field("For our subscribers", _names(content.mentions), inline=False),)
-    links = tuple(Link(r.title, r.url) for r in content.tip_resources[:3])
+        fields += (Field(SUBSCRIBERS_FIELD, _names(content.mentions), inline=False),)
+    links: tuple[Link, ...] = ()
     if web_url:
         links += (Link("Read this issue on the web", web_url),)
     footer = footer_for(audience, content.community_name)
@@ -85,6 +94,45 @@ def render_issue(
         links=links,
         footer=footer,
     )
+
+
+SUBSCRIBERS_FIELD = "For our subscribers"
+SHORT_PREFIX = "More tips: "
+
+
+def dm_copy(post: Message, community_name: str) -> Message:
+    """The channel post as a subscriber's DM: its own footer, without the channel-only line
+    naming the members who asked to be mentioned in the channel."""
+    return replace(
+        post,
+        footer=footer_for(Audience.DM, community_name),
+        fields=tuple(f for f in post.fields if f.name != SUBSCRIBERS_FIELD),
+    )
+
+
+def for_topics(dm: Message, tips: Sequence[Tip], topics: Sequence[str]) -> Message:
+    """A subscriber's DM leading with the issue's tips on their topics.
+
+    `tips` are the issue's tips (headline first). The body opens with a line naming the tips on
+    the subscriber's topics (or, when none is, how to get one now), and the shorter tips on
+    their topics move up to be the first sections.
+    """
+    wanted = set(topics)
+    mine = [t for t in tips if wanted & set(t.topics)]
+    names = ", ".join(topics)
+    if mine:
+        listed = "; ".join(
+            f"*{t.title}*" + (" (this week's headline)" if t is tips[0] else "") for t in mine
+        )
+        lead = f"**On your topics ({names}):** {listed}."
+    else:
+        lead = (
+            f"**On your topics ({names}):** nothing this week; `/tip {topics[0]}` gives you "
+            "one now."
+        )
+    titles = {SHORT_PREFIX + t.title for t in mine}
+    sections = sorted(dm.sections, key=lambda s: 0 if s.heading in titles else 1)
+    return replace(dm, body=f"{lead}\n\n{dm.body}", sections=tuple(sections))
 
 
 def footer_for(audience: Audience, community_name: str) -> str:
@@ -118,12 +166,26 @@ def _headline(content: IssueContent) -> str:
     return text
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])")
+
+
 def summary(tip: Tip) -> str:
-    """The first paragraph of a tip, shortened: how shorter tips appear in an issue."""
-    first = tip.body.split("\n\n", 1)[0].strip()
-    if first.endswith(":"):
-        first = first[:-1].rstrip() + "…"
-    return truncate(first, MAX_SUMMARY)
+    """How a shorter tip appears in an issue, the same way for every tip: the whole sentences
+    of its first paragraph that fit in `MAX_SUMMARY` characters, never cut mid-sentence. A
+    sentence ending in a colon (it introduces code or a list not shown) is left out; "Full tip:
+    /tip <id>" follows for the rest. Only a first sentence longer than the limit is cut, at a
+    word, with "…"."""
+    first = " ".join(tip.body.split("\n\n", 1)[0].split())
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(first):
+        if sentence.endswith(":"):
+            break
+        if len(" ".join([*kept, sentence])) > MAX_SUMMARY:
+            break
+        kept.append(sentence)
+    if kept:
+        return " ".join(kept)
+    return truncate(first.rstrip(":"), MAX_SUMMARY)
 
 
 def _short(tip: Tip) -> str:

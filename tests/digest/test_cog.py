@@ -252,7 +252,7 @@ async def test_dsa_figures_and_problem_of_the_week(
     post = Message.from_dict(issue.message)
     figures = {f.name: f.value for f in post.fields}
     assert figures["Problems solved this week"] == "3"
-    assert figures["Best streaks"] == "ana (3 d)"
+    assert figures["Longest streaks this week"] == "@ana: 3 days"
     assert problem.title in post.sections[-1].body and not problem.premium
 
 
