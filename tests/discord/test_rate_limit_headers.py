@@ -12,7 +12,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.adapters.discord.sender import DiscordSender, route_of
+from bot.adapters.discord.sender import DiscordSender, SharedGlobalLimit, route_of
 from bot.delivery.sender import RateLimited
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
@@ -147,5 +147,47 @@ async def test_a_fan_out_paced_only_by_the_headers_gets_no_429(
         assert strict.messages_created == 20
         assert strict.invalid_requests[429] == 0
         assert app.delivery.stats()["discord"]["rate_limited"] > 0  # it did wait, locally
+    finally:
+        await sender.close()
+
+
+async def test_a_global_429_holds_discordpy_too_and_discordpy_holds_the_sender(
+    strict: DiscordEmulator, clock: ManualClock
+) -> None:
+    """Discord's global limit is per token: the delivery sender and discord.py's HTTP client
+    share it (discord.py's `_global_over` event is its global lock)."""
+
+    class DiscordPyHttp:  # the attribute of discord.http.HTTPClient the limit shares
+        def __init__(self) -> None:
+            self._global_over = asyncio.Event()
+            self._global_over.set()
+
+    http = DiscordPyHttp()
+    limit = SharedGlobalLimit(lambda: clock.now().timestamp())
+    limit.attach(http)
+    sender = DiscordSender(
+        strict.token,
+        api_base_url=strict.api_url,
+        clock=lambda: clock.now().timestamp(),
+        global_limit=limit,
+    )
+    post = Destination("discord", "g", DestinationKind.CHANNEL, CHANNEL)
+    try:
+        strict.fail("POST", r"/channels/\d+/messages", retry_after=2.0, is_global=True)
+        with pytest.raises(RateLimited) as first:
+            await sender.send(post, Message(body="a"), idempotency_key="a")
+        assert first.value.is_global
+        assert not http._global_over.is_set()  # discord.py's requests wait too
+        with pytest.raises(RateLimited) as held:  # and so does the sender, without a request
+            await sender.send(post, Message(body="a"), idempotency_key="a")
+        assert held.value.is_global and len(strict.requests("POST")) == 1
+        clock.advance(timedelta(seconds=2))
+        http._global_over.clear()  # now discord.py is the one holding the global lock
+        with pytest.raises(RateLimited) as discordpy:
+            await sender.send(post, Message(body="a"), idempotency_key="a")
+        assert discordpy.value.is_global and len(strict.requests("POST")) == 1
+        http._global_over.set()
+        await sender.send(post, Message(body="a"), idempotency_key="a")
+        assert len(strict.requests("POST")) == 2
     finally:
         await sender.close()

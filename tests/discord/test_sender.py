@@ -153,7 +153,10 @@ async def test_dm_fan_out_through_the_engine_survives_a_429_in_the_middle(
         delivery_concurrency=4,
     )
     sender = DiscordSender(
-        emulator.token, api_base_url=emulator.api_url, dm_cache=app.delivery.dm_cache("discord")
+        emulator.token,
+        api_base_url=emulator.api_url,
+        dm_cache=app.delivery.dm_cache("discord"),
+        clock=app.delivery.timer.time,
     )
     app.delivery.register_sender("discord", sender)
     try:

@@ -29,7 +29,7 @@ from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.render import STORED_ID_PREFIX
 from bot.adapters.discord.responder import InteractionResponder
-from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.sender import DiscordSender, SharedGlobalLimit
 from bot.adapters.discord.welcome import setup_guide
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.registry import Choice
@@ -133,12 +133,17 @@ class DiscordAdapter:
         self.client = make_client(settings, **client_options)
         self.rest = DiscordRest(self.client)
         #: Posts and DMs the bot sends on its own initiative (through the delivery engine).
+        #: Discord's global limit, shared by the delivery sender and discord.py's client.
+        self.global_limit = SharedGlobalLimit(app.delivery.timer.time)
+        self.global_limit.attach(self.client.http)
         self.sender = DiscordSender(
             self.token,
             api_base_url=settings.discord_api_base_url,
             dm_cache=app.delivery.dm_cache(ix.PLATFORM),
             max_connections=settings.delivery_concurrency,  # one per send in flight
             remember_buttons=self._remember_buttons,
+            global_limit=self.global_limit,
+            clock=app.delivery.timer.time,  # the engine's clock: its waits and ours agree
         )
         app.delivery.register_sender(ix.PLATFORM, self.sender)
         #: Slash commands and autocomplete: discord.py's command tree, built from the registry.

@@ -91,6 +91,45 @@ def route_of(method: str, path: str) -> tuple[str, str]:
     return f"{method} /{match.group(1)}/{{}}{rest}", match.group(2)
 
 
+class SharedGlobalLimit:
+    """Discord's global rate limit is per bot token, so one state for everything the process
+    sends: the delivery sender and discord.py's HTTP client (its `_global_over` event, cleared
+    while discord.py waits out a global 429) honour each other's global 429s. The steady
+    pace under the limit is the delivery engine's DELIVERY_DISCORD_RATE (no header announces
+    the global limit)."""
+
+    #: How long a send waits while discord.py holds its global lock (it does not say how long).
+    DISCORDPY_WAIT = 0.5
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.blocked_until = 0.0
+        self._http: Any = None
+
+    def attach(self, http: Any) -> None:
+        """Share the limit with discord.py's `HTTPClient`."""
+        self._http = http
+
+    def _event(self) -> asyncio.Event | None:
+        event = getattr(self._http, "_global_over", None)
+        return event if isinstance(event, asyncio.Event) else None
+
+    def wait_time(self) -> float:
+        wait = max(0.0, self.blocked_until - self.clock())
+        event = self._event()
+        if event is not None and not event.is_set():
+            wait = max(wait, self.DISCORDPY_WAIT)
+        return wait
+
+    def hold(self, seconds: float) -> None:
+        """Discord answered a global 429: every sender of the process waits `seconds`."""
+        self.blocked_until = max(self.blocked_until, self.clock() + seconds)
+        event = self._event()
+        if event is not None and event.is_set():
+            event.clear()
+            asyncio.get_running_loop().call_later(seconds, event.set)
+
+
 class UnknownChannel(PermanentError):
     """Discord 10003: the channel does not exist (or the bot cannot see it)."""
 
@@ -117,9 +156,11 @@ class DiscordSender:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         remember_buttons: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        global_limit: SharedGlobalLimit | None = None,
     ) -> None:
         self.token = token
         self.clock = clock
+        self.global_limit = global_limit if global_limit is not None else SharedGlobalLimit(clock)
         #: Rate limits learnt from the headers: route -> X-RateLimit-Bucket, and per (bucket,
         #: top-level resource) the requests left and when the window resets. No rate is
         #: hard-coded: a bucket is known once Discord named it.
@@ -226,6 +267,9 @@ class DiscordSender:
         """The answer's JSON (None with `answer=False`: a posted message is not read back)."""
         if self.refused is not None:  # refused while this send waited (e.g. after opening a DM)
             raise InvalidCredentials(self.refused)
+        wait = self.global_limit.wait_time()
+        if wait > 0:
+            raise RateLimited(wait, scope="global", reason="Discord's global limit is held")
         route, resource = route_of(method, path)
         await self._reserve(route, resource)
         try:
@@ -240,6 +284,8 @@ class DiscordSender:
         error = classify(response.status, response.headers, response.json(), path)
         if isinstance(error, InvalidCredentials) and self.refused is None:
             self.refused = error.reason
+        if isinstance(error, RateLimited) and error.is_global:
+            self.global_limit.hold(error.retry_after)
         raise error
 
     async def _reserve(self, route: str, resource: str) -> None:
