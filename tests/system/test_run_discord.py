@@ -114,7 +114,9 @@ async def test_mlebot_run_on_discord_end_to_end(emulator: DiscordEmulator, tmp_p
         assert registered == await declared_top_level_commands(tmp_path)
         assert {"help", "resource", "digest", "schedule", "dsa"} <= registered
 
-        assert "/resource search" in await ask(emulator, "help", **OPEN)
+        assert "/resource search" in await ask(
+            emulator, "help", {"command": (3, "resource")}, **OPEN
+        )
         found = await ask(emulator, "resource search", {"query": (3, "mlops")}, **OPEN)
         assert "mlops" in found.lower()
 
@@ -154,7 +156,9 @@ async def test_mlebot_run_on_discord_end_to_end(emulator: DiscordEmulator, tmp_p
         # ... because Discord refused it (50007 on the DM channel), not because nobody tried.
         closed_dm = emulator.dm_channels[CLOSED["user_id"]]
         assert emulator.requests("POST", rf"/channels/{closed_dm}/messages")
-        assert "/resource search" in await ask(emulator, "help", **OPEN)
+        assert "/resource search" in await ask(
+            emulator, "help", {"command": (3, "resource")}, **OPEN
+        )
         assert bot.running
     finally:
         code = await bot.stop()
@@ -167,6 +171,8 @@ async def test_mlebot_run_on_discord_end_to_end(emulator: DiscordEmulator, tmp_p
         await again.wait_ready()
         assert emulator.identifies == 2
         assert len(emulator.requests("PUT", r"/applications/\d+/commands")) == 1
-        assert "/resource search" in await ask(emulator, "help", **OPEN)
+        assert "/resource search" in await ask(
+            emulator, "help", {"command": (3, "resource")}, **OPEN
+        )
     finally:
         assert await again.stop() == 0
