@@ -21,6 +21,7 @@ from bot.messages import Message, Section, Tone
 from bot.scheduling.scheduler import ScheduleView
 from bot.timing.cron import CronError, parse_cron
 from bot.timing.recurrence import CronRule, Rule, WeeklyAt, fires_between, parse_rule, zone
+from cogs.dsa.rotation import parse_mix as dsa_mix
 from storage.audit import AuditEntry
 from storage.digest import DigestRepository
 from storage.schedules import Schedule, ScheduleRun
@@ -29,8 +30,6 @@ from storage.schedules import Schedule, ScheduleRun
 DIGEST_KIND = "digest"
 DSA_KIND = "dsa.daily"
 KIND_LABELS = {DIGEST_KIND: "weekly tips digest", DSA_KIND: "DSA practice post"}
-DIFFICULTIES = ("easy", "medium", "hard")
-MAX_PER_LEVEL = 5
 
 _TYPE_CHOICES = (Choice("digest", "digest"), Choice("dsa", "dsa"))
 _TYPE_KINDS = {"digest": DIGEST_KIND, "dsa": DSA_KIND}
@@ -70,25 +69,11 @@ _CONFIRM_OPTION = Option(
 
 
 def parse_mix(raw: str) -> dict[str, int]:
-    """`easy:2,medium:1` (or `easy,medium`: one each) -> counts per difficulty."""
-    mix = dict.fromkeys(DIFFICULTIES, 0)
-    items = [p for p in raw.replace("+", ",").replace(" ", ",").lower().split(",") if p]
-    form = "use difficulty:count items such as easy:2,medium:1 (levels: easy, medium, hard)"
-    if not items:
-        raise OptionError("mix", f"is empty; {form}.")
-    for item in items:
-        level, _, count_text = item.partition(":")
-        if level not in mix:
-            raise OptionError("mix", f"{level!r} is not a difficulty; {form}.")
-        if count_text and not count_text.isdigit():
-            raise OptionError("mix", f"{count_text!r} is not a count; {form}.")
-        count = int(count_text) if count_text else 1
-        if count > MAX_PER_LEVEL:
-            raise OptionError("mix", f"at most {MAX_PER_LEVEL} {level} problems per post.")
-        mix[level] = count
-    if not any(mix.values()):
-        raise OptionError("mix", "asks for no problems at all; give at least one a count.")
-    return mix
+    """A DSA post's problems per difficulty, in the grammar of `cogs.dsa.rotation.parse_mix`."""
+    try:
+        return dsa_mix(raw)
+    except ValueError as exc:
+        raise OptionError("mix", str(exc)) from None
 
 
 def format_mix(mix: dict[str, Any]) -> str:
@@ -203,7 +188,7 @@ class SchedulesCog(Cog):
         replace: bool | None,
     ) -> None:
         rule = WeeklyAt(days or frozenset(range(7)), time)
-        params = {"mix": parse_mix(mix) if mix else {"easy": 1, "medium": 1, "hard": 0}}
+        params = {"mix": parse_mix(mix or "default")}
         await self._save(
             ctx, DSA_KIND, name or "dsa", rule, timezone, channel, params, replace=bool(replace)
         )

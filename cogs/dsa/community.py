@@ -16,7 +16,7 @@ from cogs.dsa.rotation import (
     parse_patterns,
 )
 from cogs.dsa.streaks import local_day
-from content.problems import DIFFICULTIES, PATTERNS
+from content.problems import PATTERNS
 
 if TYPE_CHECKING:
     pass
@@ -69,7 +69,7 @@ class CommunityPosts(DsaBase):
                 raise OptionError("patterns", str(exc)) from None
         if mix is not None:
             try:
-                new_mix = {d: parse_mix(mix).get(d, 0) for d in DIFFICULTIES}
+                new_mix = parse_mix(mix)
             except ValueError as exc:
                 raise OptionError("mix", str(exc)) from None
         new_premium = current.include_premium if premium is None else premium

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,23 +86,33 @@ class NothingToPick(ValueError):
 
 
 def parse_mix(raw: str) -> dict[str, int]:
-    """Parse a difficulty mix; raises ValueError naming the accepted forms."""
-    value = raw.strip().lower().replace(" ", "")
+    """The one difficulty-mix grammar (`/dsa settings mix:`, `/schedule dsa mix:`):
+    `easy:2,medium:1` (0-5 each), `easy,medium` or `easy+medium` (one each), or `default` /
+    `mixed`. Every difficulty is in the result (0 when not named). Raises ValueError saying what
+    was wrong and the accepted forms."""
+    value = raw.strip().lower()
     if value in {"mixed", "default"}:
-        return dict(DEFAULT_MIX)
-    mix: dict[str, int] = {}
-    for part in filter(None, value.split(",")):
-        name, sep, weight_text = part.partition(":")
-        if name not in DIFFICULTIES or name in mix:
-            raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
-        if not sep:
-            mix[name] = 1
-            continue
-        if not weight_text.isdigit() or int(weight_text) > MAX_WEIGHT:
-            raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
-        mix[name] = int(weight_text)
+        return {d: DEFAULT_MIX.get(d, 0) for d in DIFFICULTIES}
+    items = [p for p in re.split(r"[,+\s]+", value) if p]
+    if not items:
+        raise ValueError(f"the mix is empty; use {MIX_FORMS}")
+    mix = dict.fromkeys(DIFFICULTIES, 0)
+    named: set[str] = set()
+    for item in items:
+        name, sep, weight_text = item.partition(":")
+        if name not in mix:
+            raise ValueError(f"{name!r} is not a difficulty; use {MIX_FORMS}")
+        if name in named:
+            raise ValueError(f"{name} is given twice; use {MIX_FORMS}")
+        named.add(name)
+        if sep and not weight_text.isdigit():
+            raise ValueError(f"{weight_text!r} is not a count; use {MIX_FORMS}")
+        weight = int(weight_text) if sep else 1
+        if weight > MAX_WEIGHT:
+            raise ValueError(f"at most {MAX_WEIGHT} {name} problems per post; use {MIX_FORMS}")
+        mix[name] = weight
     if not any(mix.values()):
-        raise ValueError(f"{raw!r} is not a difficulty mix; use {MIX_FORMS}")
+        raise ValueError(f"the mix asks for no problems at all; use {MIX_FORMS}")
     return mix
 
 

@@ -121,8 +121,11 @@ def test_every_cycle_is_a_permutation_following_the_mix(
     ("raw", "expected"),
     [
         ("default", dict(DEFAULT_MIX)),
-        ("medium", {"medium": 1}),
-        ("Easy, Medium", {"easy": 1, "medium": 1}),
+        ("mixed", dict(DEFAULT_MIX)),
+        ("medium", {"easy": 0, "medium": 1, "hard": 0}),
+        ("Easy, Medium", {"easy": 1, "medium": 1, "hard": 0}),
+        ("easy+hard", {"easy": 1, "medium": 0, "hard": 1}),
+        ("easy medium:2", {"easy": 1, "medium": 2, "hard": 0}),
         ("easy:1,medium:3,hard:0", {"easy": 1, "medium": 3, "hard": 0}),
     ],
 )
@@ -130,7 +133,9 @@ def test_parse_mix(raw: str, expected: dict[str, int]) -> None:
     assert parse_mix(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "hard:0", "extreme", "easy:6", "easy:x", "easy,easy"])
+@pytest.mark.parametrize(
+    "raw", ["", " , ", "hard:0", "extreme", "easy:6", "easy:x", "easy:", "easy,easy", "easy:-1"]
+)
 def test_parse_mix_errors_say_the_accepted_forms(raw: str) -> None:
     with pytest.raises(ValueError, match="difficulty:count items"):
         parse_mix(raw)
