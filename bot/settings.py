@@ -81,6 +81,27 @@ class Settings(BaseSettings):
         description="A slot missed while the bot was down runs on start if at most this old",
     )
 
+    # Quotas (README "Settings"): what one member or moderator can make the bot do
+    quota_commands_per_minute: int = Field(
+        default=20,
+        ge=0,
+        description="Commands one member may run per minute in a community (0: no limit); "
+        "moderators are not limited",
+    )
+    quota_welcome_dm_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="A member gets the digest's welcome DM at most once per this many hours",
+    )
+    quota_schedules_per_community: int = Field(
+        default=25, ge=0, description="Schedules a community may have (0: no limit)"
+    )
+    quota_publish_now_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description="/digest publish-now at most once per this many minutes unless confirmed",
+    )
+
     # Delivery (the outbox engine; see README "Delivery")
     delivery_discord_rate: float = Field(
         default=48.0, ge=0, description="Discord requests/s for the whole bot (limit 50/s)"

@@ -92,7 +92,9 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "COGS",
     ):
         monkeypatch.delenv(var, raising=False)
-    return load_settings(None, database_url=database_url)
+    # No per-member command rate: tests run many commands as one member within a second (the
+    # quota's own tests set it).
+    return load_settings(None, database_url=database_url, quota_commands_per_minute=0)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from bot.commands.context import (
 )
 from bot.commands.converters import convert_options
 from bot.commands.errors import PermissionDenied, UsageError, UserError
+from bot.commands.ratelimit import MemberRate
 from bot.commands.registry import Choice, Permission
 from bot.messages import Message, Tone
 from bot.ops.logs import log_context, new_request_id
@@ -65,6 +66,8 @@ class Dispatcher:
         #: Called for every person who acts (e.g. to clear an "undeliverable" mark).
         self.invocation_observers: list[InvocationObserver] = []
         self._inflight: set[asyncio.Task[object]] = set()
+        #: QUOTA_COMMANDS_PER_MINUTE: members' command rate (moderators are not limited).
+        self.member_rate = MemberRate(app.settings.quota_commands_per_minute)
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -121,6 +124,14 @@ class Dispatcher:
                 command=command,
             )
             self._check_permission(command.permission, is_moderator, f"/{name}")
+            if not is_moderator:
+                key = (invocation.place.platform, str(community.id), invocation.actor.user_id)
+                wait = self.member_rate.wait(key)
+                if wait is not None:
+                    raise UserError(
+                        f"Slow down: you have run {self.member_rate.per_minute} commands in the "
+                        f"last minute. Try again in {wait} s."
+                    )
             values = convert_options(
                 command, invocation.options, plain_names=invocation.plain_names
             )

@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands.context import Actor, ChannelRef
-from bot.commands.errors import NotFound, OptionError, UsageError
+from bot.commands.errors import NotFound, OptionError, UsageError, UserError
 from bot.scheduling.runs import first_due, rule_of
 from bot.timing.recurrence import Rule, next_fire
 from storage.schedules import Schedule, ScheduleRepository
+from storage.schedules import schedules as schedules_table
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -77,6 +79,7 @@ class ChangesMixin:
                     hint="Pick another name, or change that one by giving the same name "
                     "to /schedule digest or /schedule dsa.",
                 )
+            await self._check_quota(conn, community)
             schedule = await self.repo.insert(
                 conn,
                 self._new_row(
@@ -86,6 +89,29 @@ class ChangesMixin:
             await self._audit(conn, schedule, actor, "schedule.create", None, schedule.config())
         self.wake()
         return schedule
+
+    async def _check_quota(self, conn: AsyncConnection, community: Community) -> None:
+        """QUOTA_SCHEDULES_PER_COMMUNITY: community schedules (personal reminders not counted)."""
+        limit = self.app.settings.quota_schedules_per_community
+        if limit <= 0:
+            return
+        count = (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(schedules_table)
+                .where(
+                    schedules_table.c.community_id == community.id,
+                    schedules_table.c.owner_user_id.is_(None),
+                )
+            )
+        ).scalar_one()
+        if count >= limit:
+            raise UserError(
+                f"This community already has {count} schedules, the most it may have "
+                f"(QUOTA_SCHEDULES_PER_COMMUNITY={limit}).",
+                hint="Remove one with /schedule remove, or change an existing one by giving "
+                "its name.",
+            )
 
     async def update(
         self,

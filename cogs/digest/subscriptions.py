@@ -105,9 +105,13 @@ class SubscriptionCommands(IssuePipeline):
             body=f"Each issue of the {ctx.community.name} digest will arrive here. {when}\n"
             "Read past issues with `/digest archive`; stop with `/digest unsubscribe`.",
         )
-        since = subscription.created_at.strftime("%Y%m%dT%H%M%S%f")
+        # QUOTA_WELCOME_DM_HOURS: one welcome per member per period, however often they
+        # unsubscribe and subscribe again (the outbox queues a run key once per recipient).
+        hours = self.app.settings.quota_welcome_dm_hours
+        stamp = self.app.clock.now().timestamp()
+        period = int(stamp // (hours * 3600)) if hours > 0 else int(stamp * 1_000_000)
         await self.app.delivery.queue(
-            f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{since}",
+            f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{period}",
             [Delivery(destination, message)],
         )
 

@@ -138,9 +138,15 @@ async def test_a_new_dm_subscriber_is_welcomed_by_dm_once(make_app: AppFactory) 
     message = Message.from_dict(welcome["body"])
     assert message.title == "Welcome to the weekly digest"
     assert "Next issue:" in message.body and "/digest unsubscribe" in message.body
-    # Subscribing again after leaving is a new subscription: welcomed again.
+    # Leaving and coming back the same day: no second welcome (QUOTA_WELCOME_DM_HOURS=24) ...
+    for _ in range(3):
+        await run(app, "digest unsubscribe", who=actor("ana"))
+        app.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+        assert "subscribed" in (await run(app, "digest subscribe", who=actor("ana"))).text()
+    assert len(await outbox_rows(app)) == 1
+    # ... a day later: welcomed again.
     await run(app, "digest unsubscribe", who=actor("ana"))
-    app.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    app.clock.advance(timedelta(hours=24))  # type: ignore[attr-defined]
     await run(app, "digest subscribe", who=actor("ana"))
     assert len(await outbox_rows(app)) == 2
 

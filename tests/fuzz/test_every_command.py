@@ -96,7 +96,9 @@ _SLACK_PING = re.compile(r"<(?:!here|!channel|!everyone|!subteam|@U1|@!|@&|#C1)"
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Application, Any]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     loop = asyncio.new_event_loop()
-    s = load_settings(None, database_url=f"sqlite:///{folder / 'fuzz.db'}")
+    s = load_settings(
+        None, database_url=f"sqlite:///{folder / 'fuzz.db'}", quota_commands_per_minute=0
+    )
     app = loop.run_until_complete(build_application(s, platforms=False, services=False))
     try:
         yield app, loop
