@@ -532,6 +532,16 @@ class OutboxStore:
             )
             return {status: int(n) for status, n in rows}
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """Rows per (platform, status) across the whole outbox (for /metrics)."""
+        async with self.db.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(outbox.c.platform, outbox.c.status, sa.func.count()).group_by(
+                    outbox.c.platform, outbox.c.status
+                )
+            )
+            return {(str(p), str(s)): int(n) for p, s, n in rows}
+
     async def recent_failures(
         self, *, limit: int = 5, where: Sequence[sa.ColumnElement[bool]] = ()
     ) -> list[FailedRow]:

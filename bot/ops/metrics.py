@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -151,16 +150,10 @@ class Metrics:
 
     async def refresh(self) -> None:
         """Read what is cheaper to ask for at scrape time than to track (outbox counts)."""
-        from storage.outbox import outbox
+        from storage.outbox import OutboxStore
 
         try:
-            async with self.app.db.engine.connect() as conn:
-                rows = await conn.execute(
-                    sa.select(outbox.c.platform, outbox.c.status, sa.func.count()).group_by(
-                        outbox.c.platform, outbox.c.status
-                    )
-                )
-                self._outbox_rows = {(str(p), str(s)): int(n) for p, s, n in rows}
+            self._outbox_rows = await OutboxStore(self.app.db).counts()
         except Exception:
             log.warning("could not count outbox rows for /metrics", exc_info=True)
 
