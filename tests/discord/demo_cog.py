@@ -18,6 +18,9 @@ TOPICS = ("mlops", "nlp", "vision", "statistics")
 async def topics(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
     if typed == "slow" and DemoCog.gate is not None:
         await DemoCog.gate.wait()
+    if typed == "long":  # more, and longer, than Discord takes
+        many = [Choice(f"topic {n}", f"t{n}") for n in range(30)]
+        return [Choice("n" * 150, "long value " * 15), Choice("a" * 120, "fits"), *many]
     return [Choice(t, t) for t in TOPICS if t.startswith(typed.lower())]
 
 

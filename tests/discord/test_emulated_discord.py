@@ -243,6 +243,18 @@ async def test_autocomplete_answers_with_the_cogs_suggestions(
     assert callback == {"type": 8, "data": {"choices": [{"name": "mlops", "value": "mlops"}]}}
 
 
+async def test_autocomplete_keeps_within_discords_choice_limits(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot()
+    interaction = await emulator.autocomplete("demo topic", {"topic": "long"}, "topic")
+    callback = await emulator.wait_callback(interaction)
+    choices = callback["data"]["choices"]
+    assert len(choices) == 24  # the core keeps 25; the one Discord cannot take is dropped
+    assert choices[0] == {"name": "a" * 100, "value": "fits"}  # the long value is left out
+    assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+
+
 async def test_a_button_click_still_works_after_a_restart(
     emulator: DiscordEmulator, start_bot: BotFactory
 ) -> None:

@@ -157,6 +157,12 @@ def _choices(opt: Option) -> list[app_commands.Choice[Any]]:
     return []
 
 
+#: Discord docs, Receiving and Responding, Autocomplete: up to 25 choices, each name and value
+#: 1-100 characters.
+CHOICE_LIMIT = 100
+MAX_CHOICES = 25
+
+
 def _autocomplete(
     handlers: CommandHandlers, cmd: Command, opt: Option
 ) -> Callable[[discord.Interaction, Any], Awaitable[list[app_commands.Choice[Any]]]]:
@@ -167,7 +173,14 @@ def _autocomplete(
         found = await handlers.complete(
             interaction, cmd.path, opt.name, "" if current is None else str(current), others
         )
-        return [app_commands.Choice(name=c.name[:100], value=c.value) for c in found]
+        # Discord refuses the whole answer over a choice whose name or string value is empty or
+        # over 100 characters: a long name is shortened, a long value (which cannot be cut
+        # without naming something else) is left out.
+        return [
+            app_commands.Choice(name=c.name[:CHOICE_LIMIT], value=c.value)
+            for c in found
+            if c.name and not (isinstance(c.value, str) and not 0 < len(c.value) <= CHOICE_LIMIT)
+        ][:MAX_CHOICES]
 
     return complete
 
