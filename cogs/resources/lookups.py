@@ -86,7 +86,8 @@ class LookupCommands(ResourcesBase):
                 closest = [h.resource.title for h in index.search(query, limit=3).hits]
             await ctx.reply(render.no_results_message(query, filters, closest))
             return
-        await ctx.reply(render.search_message(query, filters, result))
+        narrowing = index.narrowing(result, filters) if result.total > len(result.hits) else ()
+        await ctx.reply(render.search_message(query, filters, result, narrowing))
 
     @command(
         "resource show",

@@ -55,7 +55,12 @@ def describe_filters(filters: SearchFilters) -> str:
     return " ".join(parts)
 
 
-def search_message(query: str, filters: SearchFilters, result: SearchResult) -> Message:
+def search_message(
+    query: str,
+    filters: SearchFilters,
+    result: SearchResult,
+    narrowing: Sequence[tuple[str, str, int]] = (),
+) -> Message:
     """The top hits with title, type, level, cost and link, plus "n more" and how to narrow."""
     shown_query = truncate(" ".join(query.split()), 80)
     narrowed = describe_filters(filters)
@@ -66,22 +71,21 @@ def search_message(query: str, filters: SearchFilters, result: SearchResult) -> 
     more = result.total - len(result.hits)
     footer = "See one in full: /resource show <id>."
     if more > 0:
-        hints = _narrowing_hints(filters)
-        footer = f"{more} more match. " + (f"Narrow with {hints}. " if hints else "") + footer
-    return Message(title=neutralize_mentions(title), sections=sections, footer=footer)
-
-
-def _narrowing_hints(filters: SearchFilters) -> str:
-    hints = []
-    if not filters.type:
-        hints.append("type:book")
-    if not filters.level:
-        hints.append("level:beginner")
-    if not filters.topic:
-        hints.append("topic:mlops")
-    if not filters.free_only:
-        hints.append("free_only:true")
-    return ", ".join(hints)
+        hints = ", ".join(f"{key}:{value} ({n})" for key, value, n in narrowing[:3])
+        footer = (
+            f"{more} more {'matches' if more == 1 else 'match'}. "
+            + (f"Narrow with {hints}. " if hints else "")
+            + footer
+        )
+    body = None
+    if result.weak:
+        body = (
+            f"Nothing fits “{escape(shown_query)}” well: these only mention it in passing. "
+            "Know a good one? Suggest it with `/resource suggest <url> <title> <type> <topics>`."
+        )
+    return Message(
+        title=neutralize_mentions(title), body=body or "", sections=sections, footer=footer
+    )
 
 
 def no_results_message(query: str, filters: SearchFilters, suggestions: Sequence[str]) -> Message:

@@ -23,6 +23,9 @@ How a query is scored:
 - A document's score is the sum over query words, times the square of the share of query words
   it matched, so documents matching every word come first; a title that equals or starts with
   the query gets a bonus, and a shorter title a tiny one. Remaining ties keep catalog order.
+- Matches scoring under a quarter of the best one (typically a word found only in a
+  description, beside resources naming it in their title or topics) are neither shown nor
+  counted. When even the best match is that weak, the result says so (`weak`).
 
 Scoring is vectorised with numpy over all documents, which keeps a query well under a
 millisecond at 10,000 resources (see `bench/search.py`).
@@ -35,7 +38,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -58,6 +61,8 @@ W_DESCRIPTION = 1.5
 W_SITE = 2.0
 
 PREFIX_FACTOR = 0.8
+#: A match scoring below this share of the best one is too weak to show or count beside it.
+WEAK_SHARE = 0.25
 FUZZY_FACTOR = 0.6
 SYNONYM_FACTOR = 0.9
 MAX_QUERY_WORDS = 8
@@ -194,6 +199,13 @@ class SearchResult:
     hits: tuple[Hit, ...]
     total: int
     words: tuple[str, ...]
+    #: True when even the best match is weak (only descriptions or site names, on average
+    #: less than a site-name match per word): say so and offer `/resource suggest`.
+    weak: bool = False
+    #: The matching documents' positions (for `SearchIndex.narrowing`).
+    candidates: IntArray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int32), compare=False, repr=False
+    )
 
 
 class SearchIndex:
@@ -237,6 +249,21 @@ class SearchIndex:
             for topic in resource.topics:
                 mask = self._topic_mask.setdefault(topic, np.zeros(n, dtype=np.bool_))
                 mask[doc] = True
+        # For narrowing hints: one bincount / one column sum per facet, whatever its size.
+        self._facets: list[tuple[str, tuple[str, ...], IntArray | BoolArray]] = []
+        for key, values in (
+            ("type", [r.type for r in self.resources]),
+            ("level", [r.level for r in self.resources]),
+        ):
+            names = tuple(sorted(set(values)))
+            code = {name: i for i, name in enumerate(names)}
+            codes = np.fromiter((code[v] for v in values), dtype=np.int32, count=n)
+            self._facets.append((key, names, codes))
+        topics = tuple(sorted(self._topic_mask))
+        matrix = np.zeros((n, len(topics)), dtype=np.bool_)
+        for column, topic in enumerate(topics):
+            matrix[:, column] = self._topic_mask[topic]
+        self._facets.append(("topic", topics, matrix))
         # Catalog order breaks ties: a tiny decreasing bonus keeps argsort stable and cheap.
         self._order_bonus = (np.arange(n, 0, -1, dtype=np.float32) / np.float32(max(n, 1))) * 1e-3
         self._folded_titles = [
@@ -303,9 +330,14 @@ class SearchIndex:
         scores = total * coverage * coverage
         scores *= self.filter_mask(filters)
         candidates = np.flatnonzero(scores > 0)
-        count = len(candidates)
-        if count == 0:
+        if len(candidates) == 0:
             return SearchResult((), 0, tuple(words))
+        # Weak matches (a word in a description) neither rank nor count next to strong ones:
+        # keep what scores at least WEAK_SHARE of the best.
+        best = float(scores[candidates].max())
+        candidates = candidates[scores[candidates] >= best * WEAK_SHARE]
+        count = len(candidates)
+        weak = best < W_SITE * len(words)
         scores = scores + self._order_bonus
         pool = min(count, max(limit * 4, 20))
         part = candidates[np.argpartition(-scores[candidates], pool - 1)[:pool]]
@@ -322,7 +354,40 @@ class SearchIndex:
             ranked.append((score, doc))
         ranked.sort(key=lambda item: (-item[0], item[1]))
         hits = tuple(Hit(self.resources[doc], score) for score, doc in ranked[:limit])
-        return SearchResult(hits, count, tuple(words))
+        return SearchResult(hits, count, tuple(words), weak, candidates)
+
+    def narrowing(
+        self, result: SearchResult, filters: SearchFilters
+    ) -> tuple[tuple[str, str, int], ...]:
+        """Filters that would narrow `result`, with how many matches each keeps, most first:
+        for each filter not in use, its value keeping the most matches (at most 80 %).
+
+        Separate from `search` (autocomplete calls that on every keystroke and never shows
+        these); `/resource search` asks once per reply."""
+        candidates = result.candidates
+        count = len(candidates)
+        if count == 0:
+            return ()
+        options: list[tuple[str, str, int]] = []
+        used = {"type": filters.type, "level": filters.level, "topic": filters.topic}
+        for key, names, data in self._facets:
+            if used[key]:
+                continue
+            if data.ndim == 1:
+                kept = np.bincount(data[candidates], minlength=len(names))
+            else:
+                kept = data[candidates].sum(axis=0)
+            best: tuple[int, str] | None = None
+            for n, value in zip(kept.tolist(), names, strict=True):
+                if 0 < n <= count * 0.8 and (best is None or (n, value) > best):
+                    best = (n, value)
+            if best is not None:
+                options.append((key, best[1], best[0]))
+        if not filters.free_only:
+            free = int(np.count_nonzero(self._free_mask[candidates]))
+            if 0 < free <= count * 0.8:
+                options.append(("free_only", "true", free))
+        return tuple(sorted(options, key=lambda o: -o[2]))
 
     def complete_titles(self, typed: str, *, limit: int = 25) -> list[Resource]:
         """Resources for autocomplete while typing: the search's best matches for `typed`."""

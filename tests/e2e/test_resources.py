@@ -46,8 +46,15 @@ async def test_search_shows_top_five_with_facts_links_and_how_to_narrow(
     assert "1. PyTorch Documentation" in out
     assert "Documentation · intermediate · free · pytorch-docs" in out
     assert "https://docs.pytorch.org/docs/stable/index.html" in out
+    assert "4. " in out and "5. " not in out  # weak description-only matches are left out
+    out = await me.say("/resource search python")
     assert "5. " in out and "6. " not in out
-    assert "more match. Narrow with type:book" in out
+    # honest count, and a hint drawn from what matched (varies with the query)
+    assert "41 more match. Narrow with level:beginner (28), type:documentation (23)" in out
+    out = await me.say("/resource search deep learning")
+    assert "Narrow with level:intermediate (30), topic:llm (17)" in out
+    out = await me.say("/resource search cooking recipes")
+    assert "Nothing fits “cooking recipes” well" in out and "/resource suggest" in out
 
 
 async def test_search_filters_synonyms_and_browse(make_app: AppFactory) -> None:
