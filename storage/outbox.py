@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,9 +23,41 @@ from storage.base import metadata
 from storage.database import Database, dialect_insert, insert_ignore
 from storage.types import JSONText, UTCDateTime
 
-if TYPE_CHECKING:  # storage sits below the core: only types cross upwards
-    from bot.messages import Message
-    from bot.scheduling.jobs import Delivery
+
+class QueuedMessage(Protocol):
+    """What the outbox needs of a message: a hashable value with a JSON body
+    (`bot.messages.Message` is one). Storage sits below the core and never imports it."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def __hash__(self) -> int: ...
+
+
+class QueuedDestination(Protocol):
+    """Where a queued message goes (`bot.scheduling.jobs.Destination` is one)."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def community_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def target_id(self) -> str: ...
+    @property
+    def target_name(self) -> str: ...
+    @property
+    def recipient_key(self) -> str: ...
+
+
+class QueuedDelivery(Protocol):
+    """One message for one recipient (`bot.scheduling.jobs.Delivery` is one)."""
+
+    @property
+    def destination(self) -> QueuedDestination: ...
+    @property
+    def message(self) -> QueuedMessage: ...
+
 
 T = TypeVar("T")
 
@@ -115,7 +147,7 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
 
 
 async def enqueue(
-    conn: AsyncConnection, *, run_key: str, deliveries: Sequence[Delivery], now: datetime
+    conn: AsyncConnection, *, run_key: str, deliveries: Sequence[QueuedDelivery], now: datetime
 ) -> int:
     """Queue one run's deliveries inside the caller's transaction; returns rows queued to send.
 
@@ -130,13 +162,13 @@ async def enqueue(
 async def enqueue_runs(
     conn: AsyncConnection,
     *,
-    runs: Sequence[tuple[str, Sequence[Delivery]]],
+    runs: Sequence[tuple[str, Sequence[QueuedDelivery]]],
     now: datetime,
 ) -> dict[str, int]:
     """Queue several runs' deliveries in bulk (as `enqueue` does for one run), inside the
     caller's transaction; returns the rows queued to send per run key (a scheduler minute with
     thousands of one-DM reminders costs a few statements per 500 rows, not several per run)."""
-    unique: dict[tuple[str, str], Delivery] = {}
+    unique: dict[tuple[str, str], QueuedDelivery] = {}
     for key, deliveries in runs:
         for delivery in deliveries:
             unique.setdefault((key, delivery.destination.recipient_key), delivery)
@@ -193,10 +225,10 @@ async def enqueue_runs(
 
 
 async def _store_messages(
-    conn: AsyncConnection, messages: Sequence[Message], now: datetime
-) -> dict[Message, int]:
+    conn: AsyncConnection, messages: Sequence[QueuedMessage], now: datetime
+) -> dict[QueuedMessage, int]:
     """Store each distinct body once (shared across runs too); map message -> row id."""
-    digests: dict[Message, str] = {}
+    digests: dict[QueuedMessage, str] = {}
     bodies: dict[str, dict[str, Any]] = {}
     for message in messages:
         if message not in digests:

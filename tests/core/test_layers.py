@@ -3,7 +3,7 @@ including the ones under `if TYPE_CHECKING:` and inside functions).
 
 - cogs never import a platform library (discord, slack) nor an adapter;
 - adapters never import a cog nor storage (they get what they need through the core);
-- storage never imports an adapter nor a cog;
+- storage imports nothing of the bot (the core, adapters, cogs): it sits at the bottom;
 - nothing imports `bot.adapters` but the adapters themselves and the composition root
   (`bot.ops.compose`, which builds them, and the `mlebot` CLI in `bot.ops.cli`);
 - the core (`bot` outside the adapters) never imports a cog.
@@ -65,8 +65,8 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
                 bad.append(f"{module} -> {target}: cogs never import a platform or an adapter")
             if within(module, "bot.adapters") and within(target, "cogs", "storage"):
                 bad.append(f"{module} -> {target}: adapters never import cogs or storage")
-            if within(module, "storage") and within(target, "bot.adapters", "cogs"):
-                bad.append(f"{module} -> {target}: storage never imports adapters or cogs")
+            if within(module, "storage") and within(target, "bot", "cogs"):
+                bad.append(f"{module} -> {target}: storage never imports the bot or cogs")
             if (
                 within(target, "bot.adapters")
                 and not within(module, "bot.adapters")
@@ -98,6 +98,7 @@ def test_the_source_keeps_the_import_rule() -> None:
         ("bot.adapters.slack.adapter", "cogs.digest"),
         ("storage.outbox", "cogs.resources.cog"),
         ("storage.outbox", "bot.adapters.base"),
+        ("storage.outbox", "bot.scheduling.jobs"),
         ("bot.app", "bot.adapters.base"),
         ("bot.ops.cli", "cogs.privacy"),
     ],
@@ -121,5 +122,5 @@ def test_allowed_imports_pass(module: str, target: str) -> None:
 
 
 def test_imports_under_type_checking_and_in_functions_count() -> None:
-    assert "bot.messages" in imports_of(ROOT / "storage" / "outbox.py")  # TYPE_CHECKING
+    assert "bot.app" in imports_of(ROOT / "bot" / "cog.py")  # under TYPE_CHECKING
     assert "bot.ops.compose" in imports_of(ROOT / "bot" / "ops" / "cli.py")  # in a function
