@@ -4,6 +4,9 @@ Producers (the scheduler) call `enqueue` inside the transaction that records a r
 messages are stored exactly once. Identical message bodies are stored once in
 `outbox_messages` and shared by every row that sends them (a digest to 10,000 members is one
 body and 10,000 small rows). The delivery engine (bot/delivery) claims and finishes rows.
+
+Size: one aggregate - its tables, `enqueue` and the `OutboxStore` queries the engine and
+`delivery status` run; splitting would scatter the outbox's invariants across files.
 """
 
 from __future__ import annotations

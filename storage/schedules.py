@@ -10,6 +10,8 @@ Each run is a row unique on (schedule, scheduled_for): inserting it is the claim
 at most once however many processes or triggers race for it. `next_due_at` (indexed) is the next
 slot of each active schedule: the scheduler claims due rows in batches by it (`lock_due`, SKIP
 LOCKED on PostgreSQL) and advances it in the claiming transaction.
+
+Size: one aggregate (schedules and their runs): tables and the repository's queries together.
 """
 
 from __future__ import annotations
