@@ -6,6 +6,10 @@ that stores something about members registers an export and a delete function.
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
 from bot.cog import Cog, action, command
 from bot.commands.context import ActionContext, BaseContext, Context
 from bot.commands.errors import PermissionDenied
@@ -18,6 +22,11 @@ CHUNK = 2500
 MAX_PARTS = 4
 CONFIRM = "privacy.delete"
 CANCEL = "privacy.cancel"
+#: A deletion prompt's buttons stop working after this long.
+PROMPT_TTL = timedelta(minutes=10)
+
+if TYPE_CHECKING:
+    from bot.app import Application
 
 
 def _subject(ctx: BaseContext) -> PrivacySubject:
@@ -32,6 +41,44 @@ class PrivacyCog(Cog):
     name = "privacy"
     description = "Shows you what the bot stores about you, and deletes it."
     groups = {"privacy": "See or delete what the bot stores about you"}
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(app)
+        #: Prompts already answered (Delete or Cancel pressed): their buttons work once.
+        self._answered: set[str] = set()
+
+    def _prompt_value(self, user_id: str) -> str:
+        """`user:issued-at:nonce` — whose prompt, when it was asked, and which one."""
+        issued = int(self.app.clock.now().timestamp())
+        return f"{user_id}:{issued}:{secrets.token_hex(4)}"
+
+    async def _answer(self, ctx: ActionContext, value: str) -> bool:
+        """Whether this press of a prompt's button counts: the presser's own prompt, not yet
+        answered and not expired. Otherwise says why and returns False."""
+        user, issued = _parse_prompt(value)
+        if user != ctx.actor.user_id:
+            raise PermissionDenied("This button deletes someone else's data: it is not yours.")
+        if value in self._answered:
+            await ctx.reply(
+                Message(
+                    body="This question was already answered. Run `/privacy delete` again to "
+                    "be asked afresh.",
+                    private=True,
+                )
+            )
+            return False
+        now = self.app.clock.now()
+        if issued is None or now - issued > PROMPT_TTL:
+            await ctx.reply(
+                Message(
+                    body="These buttons expired (they work for 10 minutes). Nothing was "
+                    "deleted; run `/privacy delete` again.",
+                    private=True,
+                )
+            )
+            return False
+        self._answered.add(value)
+        return True
 
     @command(
         "privacy export",
@@ -76,7 +123,7 @@ class PrivacyCog(Cog):
     )
     async def delete(self, ctx: Context) -> None:
         entries = self.app.privacy.entries
-        user = ctx.actor.user_id
+        prompt = self._prompt_value(ctx.actor.user_id)
         await ctx.reply(
             Message(
                 title="Delete your data?",
@@ -85,12 +132,13 @@ class PrivacyCog(Cog):
                     "community: your reminders and other personal schedules, progress, "
                     "subscriptions, queued direct messages and delivery marks. Moderator "
                     "actions you took stay in the audit log without your name. It cannot be "
-                    "undone; using the bot again starts afresh."
+                    "undone; using the bot again starts afresh. The buttons work once, for 10 "
+                    "minutes."
                 ),
                 fields=tuple(Field(e.name, e.description, inline=False) for e in entries),
                 buttons=(
-                    Button("Delete my data", CONFIRM, user, ButtonStyle.DANGER),
-                    Button("Cancel", CANCEL, user, ButtonStyle.SECONDARY),
+                    Button("Delete my data", CONFIRM, prompt, ButtonStyle.DANGER),
+                    Button("Cancel", CANCEL, prompt, ButtonStyle.SECONDARY),
                 ),
                 tone=Tone.WARNING,
                 private=True,
@@ -99,8 +147,8 @@ class PrivacyCog(Cog):
 
     @action(CONFIRM)
     async def confirm(self, ctx: ActionContext, value: str) -> None:
-        if value != ctx.actor.user_id:
-            raise PermissionDenied("This button deletes someone else's data: it is not yours.")
+        if not await self._answer(ctx, value):
+            return
         try:
             removed = await self.app.privacy.delete(_subject(ctx))
         except PrivacyDeleteError as exc:
@@ -121,7 +169,7 @@ class PrivacyCog(Cog):
         await ctx.reply(
             Message(
                 title="Your data was deleted",
-                body=f"{total} item(s) removed ({detail}).",
+                body=f"{total} item{'' if total == 1 else 's'} removed ({detail}).",
                 tone=Tone.SUCCESS,
                 private=True,
             )
@@ -129,4 +177,17 @@ class PrivacyCog(Cog):
 
     @action(CANCEL)
     async def cancel(self, ctx: ActionContext, value: str) -> None:
+        if not await self._answer(ctx, value):
+            return
         await ctx.reply(Message(body="Nothing was deleted.", private=True))
+
+
+def _parse_prompt(value: str) -> tuple[str, datetime | None]:
+    """(user id, when asked) from a prompt button's value; no time for an old-style value."""
+    user, sep, _nonce = value.rpartition(":")
+    if not sep:
+        return value, None
+    user, sep, issued = user.rpartition(":")
+    if not sep or not issued.isdigit():
+        return value, None
+    return user, datetime.fromtimestamp(int(issued), UTC)

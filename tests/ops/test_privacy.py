@@ -196,20 +196,29 @@ async def test_delete_asks_first_then_removes_only_that_members_data(
     # Nothing deleted by asking (using a command clears only the undeliverable mark).
     assert await counts(app, "ana") == {**ben_before, "undeliverable": 0}
 
+    first = prompt.buttons[0].value
     cancel = RecordingResponder()
-    await app.dispatcher.dispatch_action(click("privacy.cancel", "ana", who=ANA), cancel)
+    await app.dispatcher.dispatch_action(click("privacy.cancel", first, who=ANA), cancel)
     assert "Nothing was deleted" in cancel.text()
+    # The prompt was answered: its Delete button no longer deletes.
+    late = RecordingResponder()
+    await app.dispatcher.dispatch_action(click("privacy.delete", first, who=ANA), late)
+    assert "already answered" in late.text()
+    assert (await counts(app, "ana"))["schedules"] == 1
 
+    again = RecordingResponder()
+    await app.dispatcher.dispatch(invocation("privacy delete", who=ANA), again)
+    value = again.last.buttons[0].value
     # Someone else pressing ana's button deletes nothing.
     stranger = RecordingResponder()
     outcome = await app.dispatcher.dispatch_action(
-        click("privacy.delete", "ana", who=BEN), stranger
+        click("privacy.delete", value, who=BEN), stranger
     )
     assert outcome.status == "denied"
     assert (await counts(app, "ana"))["schedules"] == 1
 
     done = RecordingResponder()
-    outcome = await app.dispatcher.dispatch_action(click("privacy.delete", "ana", who=ANA), done)
+    outcome = await app.dispatcher.dispatch_action(click("privacy.delete", value, who=ANA), done)
     assert outcome.status == "ok", done.text()
     assert "Your data was deleted" in done.text()
     assert await counts(app, "ana") == {
