@@ -11,8 +11,12 @@ The cog is one class made of mixins, one per behaviour: `pipeline` (the job), `s
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.privacy import PrivacySubject
 from bot.scheduling.jobs import JobKind
 from cogs.digest.base import JOB_KIND, DigestBase
+from cogs.digest.forget import forget_in_issues
 from cogs.digest.moderation import ModeratorCommands
 from cogs.digest.pipeline import IssuePipeline
 from cogs.digest.subscriptions import SubscriptionCommands
@@ -45,6 +49,23 @@ class DigestCog(
             "Your digest subscription: how it reaches you and since when",
             self.app.db,
             digest_subscriptions,
+        )
+
+        async def forget(subject: PrivacySubject) -> int:
+            changed = await forget_in_issues(self.app.db, subject)
+            if changed:
+                self.web_pages.forget()
+            return changed
+
+        async def nothing_to_export(subject: PrivacySubject) -> Any:
+            return None  # the issues are the community's; the name is removed on delete
+
+        # Sorted before `digest_subscriptions` and `members`, whose names it reads.
+        self.app.privacy.register(
+            "digest_issue_names",
+            "Your name in past digest issues (mentions and streaks), removed from them",
+            export=nothing_to_export,
+            delete=forget,
         )
 
     def jobs(self) -> list[JobKind]:

@@ -37,3 +37,29 @@ async def test_the_buttons_expire(make_app: AppFactory, clock: ManualClock) -> N
     out = await ana.say(":click 1")
     assert "expired" in out and "Nothing was deleted" in out
     assert "Your DSA reminder" in await ana.say("/dsa remind status")
+
+
+async def test_deleting_removes_the_member_from_stored_issues(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    from datetime import UTC, datetime
+
+    app = await make_app(load_cog_classes([], []))  # Monday 5 January 2026 08:00 UTC
+    mia = ConsoleSession(app, name="mia", moderator=True)
+    await mia.say("/schedule digest #general mon 09:00")
+    ana = ConsoleSession(app, name="ana", moderator=False)
+    await ana.say("/digest subscribe delivery:channel-mention")
+    bob = ConsoleSession(app, name="bob", moderator=False)
+    await bob.say("/digest subscribe delivery:channel-mention")
+    await ana.say("/dsa done two-sum")
+    clock.set(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    await app.schedules.run_due()
+    out = await mia.say("/digest latest")
+    assert "@ana" in out and "@bob" in out and "Longest streaks this week @ana: 1 day" in out
+
+    await ana.say("/privacy delete")
+    out = await ana.say(":click 1")
+    assert "Your data was deleted" in out and "digest_issue_names: 1" in out
+    out = await mia.say("/digest latest")
+    assert "@ana" not in out
+    assert "For our subscribers @bob" in out and "Longest streaks" not in out
