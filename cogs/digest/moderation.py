@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.cog import command
 from bot.commands.context import Context
 from bot.commands.errors import OptionError, UsageError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Message, Tone
 from bot.sanitize import clean_line
-
-if TYPE_CHECKING:
-    pass
 from cogs.digest.base import (
     CLEAR_WORDS,
     JOB_KIND,

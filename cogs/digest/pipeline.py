@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, RunContext, RunSkipped
 from bot.scheduling.scheduler import run_key
 from bot.timing.recurrence import zone
+from cogs.digest.base import (
+    DigestBase,
+    community_seed,
+)
 from cogs.digest.compose import (
     FeaturedProblem,
     FeaturedResource,
@@ -29,13 +32,7 @@ from storage.digest import (
     DigestState,
     NewIssue,
     StoredIssue,
-)
-
-if TYPE_CHECKING:
-    pass
-from cogs.digest.base import (
-    DigestBase,
-    community_seed,
+    Subscription,
 )
 
 #: A scheduled issue closer than this to the previous one is skipped unless a moderator
@@ -63,16 +60,29 @@ class IssuePipeline(DigestBase):
                 f"skipped: Issue #{latest.number} went out {hours} h before; two issues within "
                 "20 hours need a moderator's confirm:yes"
             )
-        issue = await self.publish(community, source_key=source_key, when=ctx.scheduled_for)
+        subscribers = await self.repo.subscribers(community.id)  # read once per issue
+        issue = await self.publish(
+            community, source_key=source_key, when=ctx.scheduled_for, subscribers=subscribers
+        )
         return await self.deliveries(
-            community, issue, channel_id=ctx.channel_id, channel_name=ctx.channel_name
+            community,
+            issue,
+            channel_id=ctx.channel_id,
+            channel_name=ctx.channel_name,
+            subscribers=subscribers,
         )
 
     async def publish(
-        self, community: Community, *, source_key: str, when: datetime
+        self,
+        community: Community,
+        *,
+        source_key: str,
+        when: datetime,
+        subscribers: Sequence[Subscription] | None = None,
     ) -> StoredIssue:
-        figures = await self.figures(community, when)
-        subscribers = await self.repo.subscribers(community.id)
+        if subscribers is None:
+            subscribers = await self.repo.subscribers(community.id)
+        figures = await self.figures(community, when, subscribers=subscribers)
         recipients = sum(1 for s in subscribers if s.delivery == "dm")
         mentions = tuple(s.display_name for s in subscribers if s.delivery != "dm")
         web_slug = await self._web_slug(community.id)
@@ -119,6 +129,7 @@ class IssuePipeline(DigestBase):
         *,
         channel_id: str | None,
         channel_name: str | None,
+        subscribers: Sequence[Subscription] | None = None,
     ) -> list[Delivery]:
         post = Message.from_dict(issue.message)
         out: list[Delivery] = []
@@ -131,7 +142,9 @@ class IssuePipeline(DigestBase):
             )
         dm = dm_copy(post, community.name)
         tips = [t for t in (self.library.get(i) for i in issue.tip_ids) if t is not None]
-        for sub in await self.repo.subscribers(community.id):
+        if subscribers is None:
+            subscribers = await self.repo.subscribers(community.id)
+        for sub in subscribers:
             if sub.delivery != "dm":
                 continue
             out.append(
@@ -181,14 +194,22 @@ class IssuePipeline(DigestBase):
             ),
         )
 
-    async def figures(self, community: Community, when: datetime) -> list[Figure]:
-        """Community figures for the week before `when`."""
+    async def figures(
+        self,
+        community: Community,
+        when: datetime,
+        *,
+        subscribers: Sequence[Subscription] | None = None,
+    ) -> list[Figure]:
+        """Community figures for the week before `when` (`subscribers`: the list already read)."""
         start = when - timedelta(days=7)
         dsa = await weekly_figures(
             self.app.db, community.id, community.timezone, start=start, end=when
         )
         new = await self.repo.new_subscribers(community.id, start, when)
-        total = len(await self.repo.subscribers(community.id))
+        if subscribers is None:
+            subscribers = await self.repo.subscribers(community.id)
+        total = len(subscribers)
         figures = [Figure("Problems solved this week", str(dsa.solves))]
         if dsa.top_streaks:
             best = ", ".join(

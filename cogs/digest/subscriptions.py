@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from bot.cog import command
 from bot.commands.context import Context
@@ -11,14 +10,6 @@ from bot.commands.errors import NotFound
 from bot.commands.registry import Choice, Option, OptionType
 from bot.messages import Field, Link, Message, Tone
 from bot.scheduling.jobs import Delivery, Destination
-from cogs.digest.render import Audience, render_issue
-from cogs.digest.web import archive_path, issue_path, public_url
-from storage.digest import (
-    Subscription,
-)
-
-if TYPE_CHECKING:
-    pass
 from cogs.digest.base import (
     ARCHIVE_PAGE,
     DELIVERY_CHOICES,
@@ -26,6 +17,11 @@ from cogs.digest.base import (
     _topic_choices,
 )
 from cogs.digest.pipeline import IssuePipeline
+from cogs.digest.render import Audience, render_issue
+from cogs.digest.web import archive_path, issue_path, public_url
+from storage.digest import (
+    Subscription,
+)
 
 
 class SubscriptionCommands(IssuePipeline):

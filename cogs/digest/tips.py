@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING
 
 from bot.cog import command
 from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType
 from bot.messages import Link, Message
-from content.tips import Tip
-from content.topics import get_topic, resolve_topic
-
-if TYPE_CHECKING:
-    pass
 from cogs.digest.base import (
     DigestBase,
     _topic_choices,
 )
+from content.tips import Tip
+from content.topics import get_topic, resolve_topic
 
 
 class TipCommands(DigestBase):

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.cog import command
 from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Field, Message, Tone
 from bot.scheduling.jobs import Delivery, Destination, RunContext
-from cogs.dsa.rotation import (
-    RotationConfig,
-    parse_mix,
-    parse_patterns,
-)
-from cogs.dsa.streaks import local_day
-from content.problems import PATTERNS
-
-if TYPE_CHECKING:
-    pass
 from cogs.dsa.base import (
     DsaBase,
     _approach_buttons,
@@ -28,6 +16,13 @@ from cogs.dsa.base import (
     _problem_section,
     _solve_button,
 )
+from cogs.dsa.rotation import (
+    RotationConfig,
+    parse_mix,
+    parse_patterns,
+)
+from cogs.dsa.streaks import local_day
+from content.problems import PATTERNS
 
 
 class CommunityPosts(DsaBase):

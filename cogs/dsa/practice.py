@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from bot.cog import action, command
 from bot.commands.context import ActionContext, Context, UserRef
 from bot.commands.errors import NotFound
 from bot.commands.registry import Option, OptionType
 from bot.messages import Field, Message, Section
-from cogs.dsa.progress import Period, period_days, rank
-from cogs.dsa.rotation import (
-    pick_for_member,
-)
-from cogs.dsa.streaks import RULES_TEXT, compute, local_day
-from content.problems import DIFFICULTIES, PATTERNS
-
-if TYPE_CHECKING:
-    pass
 from cogs.dsa.base import (
     _PERIOD_CHOICES,
     HISTORY_LIMIT,
@@ -31,6 +21,12 @@ from cogs.dsa.base import (
     _problem_section,
     _solve_button,
 )
+from cogs.dsa.progress import Period, period_days, rank
+from cogs.dsa.rotation import (
+    pick_for_member,
+)
+from cogs.dsa.streaks import RULES_TEXT, compute, local_day
+from content.problems import DIFFICULTIES, PATTERNS
 
 
 class PracticeCommands(DsaBase):

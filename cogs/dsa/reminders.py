@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.cog import command
 from bot.commands.context import Context
@@ -13,15 +12,6 @@ from bot.messages import Field, Message, Tone
 from bot.scheduling.jobs import Delivery, Destination, RunContext
 from bot.timing.recurrence import WeeklyAt, parse_rule, zone
 from bot.timing.timeparse import describe_days
-from cogs.dsa.rotation import (
-    parse_patterns,
-    pick_for_member,
-)
-from cogs.dsa.streaks import local_day
-from storage.schedules import Schedule
-
-if TYPE_CHECKING:
-    pass
 from cogs.dsa.base import (
     _DIFFICULTY_CHOICES,
     REMINDER_KIND,
@@ -32,6 +22,12 @@ from cogs.dsa.base import (
     _solve_button,
     _streak_line,
 )
+from cogs.dsa.rotation import (
+    parse_patterns,
+    pick_for_member,
+)
+from cogs.dsa.streaks import local_day
+from storage.schedules import Schedule
 
 
 class ReminderCommands(DsaBase):

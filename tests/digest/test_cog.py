@@ -194,6 +194,34 @@ async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
     assert "no issue #9" in (await run(app, "digest archive", number=9)).text()
 
 
+async def test_an_issue_reads_the_subscriber_list_once(
+    make_app: AppFactory, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = await make_app([DigestCog])  # Monday 5 January 2026 08:00 UTC
+    await digest_schedule(app)
+    await run(app, "digest subscribe", who=actor("ana"))
+    await run(app, "digest subscribe", who=actor("bo"))
+    repo = cog(app).repo
+    reads: list[int] = []
+    read = repo.subscribers
+
+    async def counted(community_id: int) -> Any:
+        reads.append(community_id)
+        return await read(community_id)
+
+    monkeypatch.setattr(repo, "subscribers", counted)
+    clock.set(datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC))
+    assert [r.status for r in await app.schedules.run_due()] == ["done"]
+    assert reads == [1]  # the figures, the recipients count and the DMs share one read
+    issue = await repo.latest(1)
+    assert issue is not None and issue.recipients == 2
+    figures = {f.name: f.value for f in Message.from_dict(issue.message).fields}
+    assert figures["Subscribers"] == "2"
+    rows = await outbox_rows(app)
+    dms = [r for r in rows if r["kind"] == "dm" and not r["run_key"].startswith("digest-welcome:")]
+    assert sorted(r["target_id"] for r in dms) == ["ana", "bo"]
+
+
 async def test_scheduled_slot_publishes_once_with_figures(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
