@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,11 @@ class Delivery:
     message: Message
 
 
+def run_key(schedule_id: int, scheduled_for: datetime) -> str:
+    """The outbox key of one slot's deliveries (stable, unique per slot)."""
+    return f"schedule:{schedule_id}:{scheduled_for.astimezone(UTC).isoformat()}"
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Everything a job needs to compose one run of one schedule."""
@@ -80,6 +85,11 @@ class RunContext:
     params: Mapping[str, Any] = field(default_factory=dict)
     owner_user_id: str | None = None  # set for personal schedules (e.g. DSA reminders)
     manual: bool = False  # True for `/schedule run-now`: a moderator asked for this run
+
+    @property
+    def run_key(self) -> str:
+        """This slot's outbox key, as the schedule service queues the run's deliveries under it."""
+        return run_key(self.schedule_id, self.scheduled_for)
 
 
 class RunSkipped(Exception):

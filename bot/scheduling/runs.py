@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +37,7 @@ from bot.commands.context import Actor
 from bot.commands.errors import UsageError
 from bot.ops.logs import with_log_context
 from bot.scheduling.jobs import Delivery, RunContext, RunSkipped
+from bot.scheduling.jobs import run_key as run_key  # its home is jobs; re-exported here
 from bot.timing.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
 from storage.schedules import DONE, FAILED, MISSED, RUNNING, Schedule, ScheduleRepository
 
@@ -134,11 +135,6 @@ def plan_due(
         return DuePlan(None, False, due[-max_missed:] if max_missed else [])
     missed = due[:-1][-max_missed:] if max_missed else []
     return DuePlan(latest, now - latest > LATE_AFTER, missed)
-
-
-def run_key(schedule_id: int, scheduled_for: datetime) -> str:
-    """The outbox key of one slot's deliveries (stable, unique per slot)."""
-    return f"schedule:{schedule_id}:{scheduled_for.astimezone(UTC).isoformat()}"
 
 
 @lru_cache(maxsize=4096)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, RunContext, RunSkipped
-from bot.scheduling.scheduler import run_key
 from bot.timing.recurrence import zone
 from cogs.digest.base import (
     DigestBase,
@@ -46,7 +45,7 @@ class IssuePipeline(DigestBase):
     async def produce(self, ctx: RunContext) -> list[Delivery]:
         """Publish the next issue for this slot (once) and address it to channel and DMs."""
         community = ctx.community
-        source_key = run_key(ctx.schedule_id, ctx.scheduled_for)
+        source_key = ctx.run_key
         latest = await self.repo.latest(community.id)
         if (
             latest is not None

@@ -1,13 +1,15 @@
-"""Destinations: the constructors cogs use, and the one recipient-key format."""
+"""Destinations: the constructors cogs use, the one recipient-key format, the run key."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.scheduling.jobs import Destination, DestinationKind
+from bot.scheduling.jobs import Destination, DestinationKind, RunContext, run_key
 from storage.communities import Community
 from storage.recipients import recipient_key, recipient_kind
 
@@ -36,3 +38,9 @@ def test_the_kind_reads_back_from_any_key(
 
 def test_a_key_in_another_format_has_no_kind() -> None:
     assert recipient_kind("legacy") == "" and recipient_kind("a:b") == ""
+
+
+def test_a_run_context_carries_its_slots_run_key() -> None:
+    slot = datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    ctx = RunContext(cast(Any, None), GUILD, 3, "weekly", slot, late=False)
+    assert ctx.run_key == "schedule:3:2026-01-05T09:00:00+00:00" == run_key(3, slot)
