@@ -15,6 +15,7 @@ from cogs.digest.base import (
     DigestBase,
     _tip_choices,
 )
+from cogs.digest.publish_quota import PublishNowQuota
 
 
 class ModeratorCommands(DigestBase):
@@ -117,10 +118,17 @@ class ModeratorCommands(DigestBase):
         "digest publish-now",
         "Post the next issue now, through the normal delivery path",
         Option("schedule", OptionType.STRING, "Which digest schedule, if there are several"),
+        Option(
+            "confirm",
+            OptionType.BOOLEAN,
+            "Publish although an issue went out recently (each publish DMs every subscriber)",
+        ),
         permission=Permission.MODERATOR,
         private=True,
     )
-    async def publish_now(self, ctx: Context, schedule: str | None) -> None:
+    async def publish_now(self, ctx: Context, schedule: str | None, confirm: bool | None) -> None:
+        quota = PublishNowQuota(self.app)
+        await quota.check(ctx.community.id, confirmed=bool(confirm))
         schedules = [
             v.schedule
             for v in await self.app.schedules.list_community(ctx.community.id)
@@ -141,6 +149,7 @@ class ModeratorCommands(DigestBase):
         result = await self.app.schedules.run_now(chosen, actor=ctx.actor)
         if result.status != "done":
             raise UsageError(f"The issue could not be published: {result.outcome}")
+        await quota.record(ctx.community.id)
         issue = await self.repo.latest(ctx.community.id)
         number = f"Issue #{issue.number}" if issue else "The issue"
         where = f"#{chosen.channel_name}" if chosen.channel_name else "no channel"

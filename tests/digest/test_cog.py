@@ -184,7 +184,7 @@ async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
     assert archived.with_privacy(False) == post.with_privacy(False)
     # The note and pin were consumed; the next issue has new tips.
     app.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
-    await run(app, "digest publish-now", who=MOD)
+    await run(app, "digest publish-now", who=MOD, confirm=True)  # within the hour: confirmed
     repo = cog(app).repo
     first, second = (await repo.issue(1, 1)), (await repo.issue(1, 2))
     assert first and second and second.note is None

@@ -1,0 +1,49 @@
+"""QUOTA_PUBLISH_NOW_MINUTES (issue 17 §6): publish-now at most once per window unless the
+moderator confirms; the time is kept in the database (both backends)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.timing.clock import ManualClock
+from cogs.digest import DigestCog
+from tests.conftest import AppFactory
+from tests.digest.test_cog import MOD, digest_schedule, run
+from tests.helpers import actor
+from tests.schedules.support import outbox_rows
+
+pytestmark = pytest.mark.both_backends
+
+
+async def test_publish_now_once_per_window_unless_confirmed(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app([DigestCog], quota_publish_now_minutes=60)
+    await digest_schedule(app)
+    await run(app, "digest subscribe", who=actor("ana"))
+    assert "Issue #1 is published" in (await run(app, "digest publish-now", who=MOD)).text()
+    dms = len(await outbox_rows(app))
+
+    clock.advance(timedelta(minutes=5))
+    refused = (await run(app, "digest publish-now", who=MOD)).text()
+    assert "published 5 min ago" in refused and "confirm:true" in refused
+    assert "QUOTA_PUBLISH_NOW_MINUTES" in refused
+    assert len(await outbox_rows(app)) == dms  # nothing queued
+
+    confirmed = await run(app, "digest publish-now", who=MOD, confirm=True)
+    assert "Issue #2 is published" in confirmed.text()
+    clock.advance(timedelta(minutes=59))
+    assert "min ago" in (await run(app, "digest publish-now", who=MOD)).text()
+    clock.advance(timedelta(minutes=1))
+    assert "Issue #3 is published" in (await run(app, "digest publish-now", who=MOD)).text()
+
+
+async def test_a_window_of_zero_means_no_limit(make_app: AppFactory, clock: ManualClock) -> None:
+    app = await make_app([DigestCog], quota_publish_now_minutes=0)
+    await digest_schedule(app)
+    for number in (1, 2):
+        clock.advance(timedelta(seconds=2))  # one run per schedule and second
+        text = (await run(app, "digest publish-now", who=MOD)).text()
+        assert f"Issue #{number} is published" in text
