@@ -71,9 +71,12 @@ class HelpCog(Cog):
                 (Permission.MEMBER, member_lines),
                 (Permission.MODERATOR, moderator_lines),
             ):
-                names = [_short_name(c) for c in commands if c.permission is permission]
+                mine = [c for c in commands if c.permission is permission]
+                names = [_short_name(c) for c in mine]
                 if names:
                     about = description if permission is Permission.MEMBER else ""
+                    if [c.path for c in mine] == [(group,)]:  # a one-word command: its own
+                        about = mine[0].description
                     lines.append(_group_line(group, names, about))
         sections = [Section("What you can do", "\n".join(member_lines))]
         if ctx.is_moderator and moderator_lines:

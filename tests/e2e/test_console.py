@@ -53,7 +53,7 @@ def test_help_lists_every_command_and_exits_zero(tmp_path: Path) -> None:
     result = run_console(tmp_path, "/help\n")
     assert result.returncode == 0, result.stderr
     assert "no Discord or Slack credentials" in result.stdout
-    assert "/help — Lists every command, or explains one" in result.stdout
+    assert "/help — List every command, or explain one" in result.stdout
 
 
 def test_blank_comment_meta_and_errors(tmp_path: Path) -> None:
