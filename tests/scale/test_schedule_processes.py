@@ -33,7 +33,7 @@ async def test_three_processes_split_a_minute_and_take_over_a_killed_ones_claims
     assert figures["losses"] == 0 and figures["duplicates"] == 0
     # The process is killed while it holds claims, but it can finish its batch between the check
     # and the signal (seen once in CI under load): then there is nothing to take over. Takeover
-    # itself is pinned deterministically in tests/schedules; here every slot must still run once.
-    assert figures["killed_claims_taken_over"] >= 0
+    # itself is pinned deterministically in tests/schedules; here every slot must still run once
+    # (the assertions above), whatever the kill caught.
     # Both survivors took a share of the minute.
     assert all(done > 0 for done in figures["runs_per_process"])
