@@ -133,6 +133,10 @@ _DESCRIPTION = Option(
     "description", OptionType.STRING, "One or two sentences in your words", max_length=600
 )
 _AUTHOR = Option("author", OptionType.STRING, "Author or publisher", max_length=150)
+#: The catalog id of a resource a moderator adds or approves.
+_NEW_ID = Option(
+    "id", OptionType.STRING, "Id for the new resource (default: from the title)", max_length=64
+)
 _ID = Option(
     "id",
     OptionType.STRING,

@@ -17,6 +17,7 @@ from cogs.resources.base import (
 from cogs.resources.catalog import resource_data
 from cogs.resources.options import (
     _DESCRIPTION,
+    _NEW_ID,
     _SUGGESTION,
     _TITLE,
     _TOPICS,
@@ -153,12 +154,7 @@ class SuggestionCommands(ResourcesBase):
         _SUGGESTION,
         _level_option(),
         _cost_option(),
-        Option(
-            "id",
-            OptionType.STRING,
-            "Id for the new resource (default: from the title)",
-            max_length=64,
-        ),
+        _NEW_ID,
         permission=Permission.MODERATOR,
         private=True,
         examples=("/resource approve 3 level:beginner cost:free",),
