@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.app import Application
 from bot.commands.context import ActionInvocation, Actor, Invocation, Place
 from bot.messages import Message
 
@@ -67,3 +68,13 @@ def invocation(
 
 def click(action: str, value: str = "", *, who: Actor | None = None) -> ActionInvocation:
     return ActionInvocation(action=action, value=value, actor=who or actor(), place=place())
+
+
+async def run_slots_by_hand(app: Application) -> Application:
+    """Stop `app`'s schedule timer so only the test's own `run_due()` calls run slots.
+
+    The timer also polls every few seconds; a pass of its own that overlaps the test's moving
+    the clock would claim the slot first and the test's `run_due()` would see nothing due.
+    """
+    await app.schedules.stop()
+    return app

@@ -16,7 +16,7 @@ from bot.timing.recurrence import WeeklyAt
 from cogs.digest import DigestCog
 from storage.communities import Community
 from tests.conftest import AppFactory
-from tests.helpers import RecordingResponder, actor, invocation
+from tests.helpers import RecordingResponder, actor, invocation, run_slots_by_hand
 from tests.schedules.support import outbox_rows
 
 pytestmark = pytest.mark.both_backends
@@ -197,7 +197,7 @@ async def test_publish_now_posts_to_the_channel_and_dms_each_subscriber_once(
 async def test_an_issue_reads_the_subscriber_list_once(
     make_app: AppFactory, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = await make_app([DigestCog])  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(await make_app([DigestCog]))  # Monday 5 January 2026 08:00 UTC
     await digest_schedule(app)
     await run(app, "digest subscribe", who=actor("ana"))
     await run(app, "digest subscribe", who=actor("bo"))
@@ -225,7 +225,7 @@ async def test_an_issue_reads_the_subscriber_list_once(
 async def test_scheduled_slot_publishes_once_with_figures(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app([DigestCog])  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(await make_app([DigestCog]))  # Monday 5 January 2026 08:00 UTC
     await digest_schedule(app)
     await run(app, "digest subscribe", who=actor("ana"))
     clock.set(datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC))
@@ -265,7 +265,7 @@ async def test_dsa_figures_and_problem_of_the_week(
 
     from storage.dsa import DsaRepository
 
-    app = await make_app([DigestCog])  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(await make_app([DigestCog]))  # Monday 5 January 2026 08:00 UTC
     await digest_schedule(app)
     await run(app, "digest subscribe", who=actor("ana"))
     dsa = DsaRepository(app.db)

@@ -10,6 +10,7 @@ from cogs.digest import DigestCog
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession, outbox_rows
 
 COGS = [HelpCog, SchedulesCog, DigestCog]
@@ -18,7 +19,7 @@ COGS = [HelpCog, SchedulesCog, DigestCog]
 async def test_scheduled_issue_is_posted_and_dmed_once_and_archived(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app(COGS)  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(await make_app(COGS))  # Monday 5 January 2026 08:00 UTC
     mia = ConsoleSession(app, name="mia", moderator=True)
     await mia.adapter.start()  # registers the console sender with the delivery engine
     try:

@@ -11,13 +11,16 @@ from bot.loader import load_cog_classes
 from bot.messages import Message
 from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession, outbox_rows
 
 
 async def test_dm_copy_topics_streaks_links_and_short_tips(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app(load_cog_classes([], []))  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(
+        await make_app(load_cog_classes([], []))
+    )  # Monday 5 January 2026 08:00 UTC
     mia = ConsoleSession(app, name="mia", moderator=True)
     await mia.say("/schedule digest #general mon 09:00")
     await mia.say("/digest pin baseline-first")  # headline topics: machine-learning, ...

@@ -15,6 +15,7 @@ from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
 from content.problems import problem_set
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession, outbox_rows
 
 COGS = [HelpCog, SchedulesCog, DsaCog]
@@ -35,6 +36,7 @@ async def sent(app: Application) -> list[tuple[str, Message]]:
 
 async def run_at(app: Application, clock: ManualClock, when: datetime) -> list[Message]:
     """Move the clock to `when`, run what is due, return the messages queued by that."""
+    await run_slots_by_hand(app)
     before = len(await sent(app))
     clock.set(when)
     await app.schedules.run_due()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.loader import load_cog_classes
 from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession
 
 
@@ -44,7 +45,9 @@ async def test_deleting_removes_the_member_from_stored_issues(
 ) -> None:
     from datetime import UTC, datetime
 
-    app = await make_app(load_cog_classes([], []))  # Monday 5 January 2026 08:00 UTC
+    app = await run_slots_by_hand(
+        await make_app(load_cog_classes([], []))
+    )  # Monday 5 January 2026 08:00 UTC
     mia = ConsoleSession(app, name="mia", moderator=True)
     await mia.say("/schedule digest #general mon 09:00")
     ana = ConsoleSession(app, name="ana", moderator=False)

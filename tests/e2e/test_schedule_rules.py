@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.loader import load_cog_classes
 from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession
 
 
@@ -33,7 +34,7 @@ async def test_a_clash_of_kind_channel_and_time_is_refused(make_app: AppFactory)
 async def test_two_digest_issues_within_a_day_need_confirmation(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app(load_cog_classes([], []))
+    app = await run_slots_by_hand(await make_app(load_cog_classes([], [])))
     mod = ConsoleSession(app)
     await mod.say("/schedule digest #digest sat 14:46 name:d1")
     out = await mod.say("/schedule digest #news sat 20:00 name:d2")

@@ -18,6 +18,7 @@ from cogs.settings import SettingsCog
 from storage.audit import audit_log
 from storage.schedules import schedules
 from tests.conftest import AppFactory
+from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession, FeatureKindsCog, outbox_rows, run_rows
 
 COGS = [HelpCog, SchedulesCog, SettingsCog, FeatureKindsCog]
@@ -142,7 +143,7 @@ async def test_same_name_updates_and_history_shows_old_and_new(make_app: AppFact
 async def test_pause_resume_run_now_remove_and_history(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app(COGS)
+    app = await run_slots_by_hand(await make_app(COGS))
     mod = ConsoleSession(app)
     await mod.say("/schedule digest #general mon 09:00")
     out = await mod.say("/schedule pause digest")
@@ -251,7 +252,7 @@ async def test_moderator_role_grants_rights_to_its_holders(make_app: AppFactory)
 async def test_a_schedule_a_minute_ahead_fires_on_time(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
-    app = await make_app(COGS)
+    app = await run_slots_by_hand(await make_app(COGS))
     clock.set(datetime(2026, 1, 5, 8, 59, 0, tzinfo=UTC))
     await ConsoleSession(app).say("/schedule digest #general mon 09:00")
     clock.advance(timedelta(minutes=1))

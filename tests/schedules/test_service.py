@@ -17,7 +17,7 @@ from bot.timing.cron import parse_cron
 from bot.timing.recurrence import CronRule, WeeklyAt
 from storage.communities import Community
 from storage.schedules import FAILED, MISSED, RUNNING
-from tests.helpers import actor
+from tests.helpers import actor, run_slots_by_hand
 from tests.schedules.support import PostCog, next_due, outbox_rows, run_rows
 
 pytestmark = pytest.mark.both_backends
@@ -29,6 +29,18 @@ GENERAL = ChannelRef("general", "general")
 
 def utc(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def make_app(make_app, request: pytest.FixtureRequest):
+    """Apps whose slots only the test runs (`run_due()`), unless the test is about the timer."""
+    if request.node.get_closest_marker("timer") is not None:
+        return make_app
+
+    async def build(*args, **kwargs):
+        return await run_slots_by_hand(await make_app(*args, **kwargs))
+
+    return build
 
 
 @pytest.fixture(autouse=True)
@@ -388,6 +400,7 @@ async def test_personal_schedules_upsert_get_and_remove(make_app, clock: ManualC
     assert await next_due(app, first.id) is None
 
 
+@pytest.mark.timer
 async def test_the_timer_fires_the_slot_without_anyone_calling_run_due(
     make_app, clock: ManualClock
 ) -> None:
@@ -406,6 +419,7 @@ async def test_the_timer_fires_the_slot_without_anyone_calling_run_due(
     assert await next_due(app, schedule.id) == next_week
 
 
+@pytest.mark.timer
 async def test_a_timer_that_wakes_before_the_slot_leaves_it_due(
     make_app, clock: ManualClock
 ) -> None:
@@ -418,6 +432,7 @@ async def test_a_timer_that_wakes_before_the_slot_leaves_it_due(
     assert await run_rows(app) == []
 
 
+@pytest.mark.timer
 async def test_stop_waits_for_a_run_in_progress(make_app, clock: ManualClock) -> None:
     PostCog.release = asyncio.Event()
     clock.set(utc(1, 5, 9, 0) - timedelta(milliseconds=200))
@@ -438,6 +453,7 @@ async def test_stop_waits_for_a_run_in_progress(make_app, clock: ManualClock) ->
     assert len(await outbox_rows(again)) == 1
 
 
+@pytest.mark.timer
 async def test_a_timer_run_that_fails_is_retried_for_the_same_slot(
     make_app, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
