@@ -24,6 +24,7 @@ from bot.messages import Message, Section, Tone
 from bot.scheduling.scheduler import ScheduleView
 from bot.timing.cron import CronError, parse_cron
 from bot.timing.recurrence import CronRule, Rule, WeeklyAt, fires_between, parse_rule, zone
+from cogs.digest.issue_gap import MIN_ISSUE_GAP, refuse_if_too_soon
 from cogs.dsa.rotation import parse_mix as dsa_mix
 from storage.audit import AuditEntry
 from storage.digest import DigestRepository
@@ -58,8 +59,6 @@ def _name_option(required: bool = True) -> Option:
     )
 
 
-#: Two digest issues closer than this need a moderator's `confirm:yes` (a daily digest is fine).
-DIGEST_MIN_GAP = timedelta(hours=20)
 #: How far ahead schedules are compared for clashes and close digest issues.
 COMPARE_AHEAD = timedelta(days=35)
 
@@ -313,7 +312,7 @@ class SchedulesCog(Cog):
                 )
             if kind == DIGEST_KIND and not confirm:
                 close = _closest_pair(mine, theirs)
-                if close is not None and abs(close[0] - close[1]) < DIGEST_MIN_GAP:
+                if close is not None and abs(close[0] - close[1]) < MIN_ISSUE_GAP:
                     raise UsageError(
                         f"**{other.name}** publishes a digest issue on "
                         f"{_local(close[1], zone_name)} and this one would publish another on "
@@ -484,15 +483,11 @@ class SchedulesCog(Cog):
     async def run_now(self, ctx: Context, name: str, confirm: bool | None) -> None:
         schedule = await self.app.schedules.get(ctx.community.id, name)
         if schedule.kind == DIGEST_KIND and not confirm:
-            latest = await DigestRepository(self.app.db).latest(ctx.community.id)
-            now = self.app.clock.now()
-            if latest is not None and now - latest.published_at < DIGEST_MIN_GAP:
-                raise UsageError(
-                    f"Issue #{latest.number} went out "
-                    f"{_ago(now - latest.published_at)}; another one now would reach "
-                    "subscribers twice within 20 hours.",
-                    hint=f"To publish anyway: `/schedule run-now {schedule.name} confirm:yes`.",
-                )
+            refuse_if_too_soon(
+                await DigestRepository(self.app.db).latest(ctx.community.id),
+                self.app.clock.now(),
+                hint=f"To publish anyway: `/schedule run-now {schedule.name} confirm:yes`.",
+            )
         result = await self.app.schedules.run_now(schedule, actor=ctx.actor)
         if result.status == "done":
             body = f"Ran **{schedule.name}** now: {result.outcome}."
@@ -501,14 +496,6 @@ class SchedulesCog(Cog):
             body = f"**{schedule.name}** could not run: {result.outcome}."
             tone = Tone.ERROR
         await ctx.reply(Message(body=body, tone=tone))
-
-
-def _ago(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} minute{'' if minutes == 1 else 's'} ago"
-    hours = minutes // 60
-    return f"{hours} hour{'' if hours == 1 else 's'} ago"
 
 
 def _command_word(kind: str) -> str:

@@ -15,6 +15,7 @@ from cogs.digest.base import (
     DigestBase,
     _tip_choices,
 )
+from cogs.digest.issue_gap import refuse_if_too_soon
 from cogs.digest.publish_quota import PublishNowQuota
 
 
@@ -121,7 +122,7 @@ class ModeratorCommands(DigestBase):
         Option(
             "confirm",
             OptionType.BOOLEAN,
-            "Publish although an issue went out recently (each publish DMs every subscriber)",
+            "Publish although an issue went out in the last 20 hours (each one DMs subscribers)",
         ),
         permission=Permission.MODERATOR,
         private=True,
@@ -129,6 +130,12 @@ class ModeratorCommands(DigestBase):
     async def publish_now(self, ctx: Context, schedule: str | None, confirm: bool | None) -> None:
         quota = PublishNowQuota(self.app)
         await quota.check(ctx.community.id, confirmed=bool(confirm))
+        if not confirm:
+            refuse_if_too_soon(
+                await self.repo.latest(ctx.community.id),
+                self.app.clock.now(),
+                hint="To publish anyway, run /digest publish-now confirm:true.",
+            )
         schedules = [
             v.schedule
             for v in await self.app.schedules.list_community(ctx.community.id)

@@ -20,6 +20,7 @@ from cogs.digest.compose import (
     IssueContent,
     plan_issue,
 )
+from cogs.digest.issue_gap import too_soon_after
 from cogs.digest.render import Audience, dm_copy, for_topics, render_issue
 from cogs.digest.web import issue_path, public_url
 from cogs.dsa.progress import weekly_figures
@@ -33,10 +34,6 @@ from storage.digest import (
     StoredIssue,
     Subscription,
 )
-
-#: A scheduled issue closer than this to the previous one is skipped unless a moderator
-#: confirmed (a daily digest still goes out every day).
-MIN_ISSUE_GAP = timedelta(hours=20)
 
 
 class IssuePipeline(DigestBase):
@@ -52,9 +49,9 @@ class IssuePipeline(DigestBase):
             and latest.source_key != source_key  # the same slot again re-sends its issue
             and not ctx.manual  # `/schedule run-now` confirms (see cogs.schedules)
             and not ctx.params.get("close_ok")  # created with confirm:yes
-            and ctx.scheduled_for - latest.published_at < MIN_ISSUE_GAP
+            and (gap := too_soon_after(latest, ctx.scheduled_for)) is not None
         ):
-            hours = max(1, round((ctx.scheduled_for - latest.published_at).total_seconds() / 3600))
+            hours = max(1, round(gap.total_seconds() / 3600))
             raise RunSkipped(
                 f"skipped: Issue #{latest.number} went out {hours} h before; two issues within "
                 "20 hours need a moderator's confirm:yes"

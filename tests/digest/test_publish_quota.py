@@ -37,13 +37,18 @@ async def test_publish_now_once_per_window_unless_confirmed(
     clock.advance(timedelta(minutes=59))
     assert "min ago" in (await run(app, "digest publish-now", who=MOD)).text()
     clock.advance(timedelta(minutes=1))
+    # past the window, the 20-hour rule between issues still asks for confirm:true
+    refused = (await run(app, "digest publish-now", who=MOD)).text()
+    assert "Issue #2 went out 1 hour ago" in refused and "within 20 hours" in refused
+    clock.advance(timedelta(hours=19))
     assert "Issue #3 is published" in (await run(app, "digest publish-now", who=MOD)).text()
 
 
 async def test_a_window_of_zero_means_no_limit(make_app: AppFactory, clock: ManualClock) -> None:
+    """No QUOTA_PUBLISH_NOW_MINUTES limit; issues 20 hours apart need no confirmation."""
     app = await make_app([DigestCog], quota_publish_now_minutes=0)
     await digest_schedule(app)
     for number in (1, 2):
-        clock.advance(timedelta(seconds=2))  # one run per schedule and second
         text = (await run(app, "digest publish-now", who=MOD)).text()
         assert f"Issue #{number} is published" in text
+        clock.advance(timedelta(hours=20))

@@ -9,7 +9,7 @@ from bot.loader import load_cog_classes
 from bot.timing.clock import ManualClock
 from tests.conftest import AppFactory
 from tests.helpers import run_slots_by_hand
-from tests.schedules.support import ConsoleSession
+from tests.schedules.support import ConsoleSession, outbox_rows
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
@@ -61,6 +61,36 @@ async def test_two_digest_issues_within_a_day_need_confirmation(
     out = await mod.say("/schedule run-now d1 confirm:yes")
     assert "Ran d1 now" in out
     assert "#2" in await mod.say("/digest archive")
+
+
+async def test_publish_now_within_a_day_of_an_issue_needs_confirmation(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await run_slots_by_hand(await make_app(load_cog_classes([], [])))
+    mod = ConsoleSession(app)
+    await mod.say("/schedule digest #digest sat 14:46 name:d1")
+    await ConsoleSession(app, name="ana", moderator=False).say("/digest subscribe")
+    clock.set(utc(10, 14, 46))
+    await app.schedules.run_due()
+    assert "#1" in await mod.say("/digest archive")
+    queued = len(await outbox_rows(app))
+
+    # three hours after the scheduled issue: refused, nothing queued, how to confirm
+    clock.set(utc(10, 17, 46))
+    out = await mod.say("/digest publish-now")
+    assert "Issue #1 went out 3 hours ago" in out and "within 20 hours" in out
+    assert "/digest publish-now confirm:true" in out
+    assert len(await outbox_rows(app)) == queued
+    assert "#2" not in await mod.say("/digest archive")
+    out = await mod.say("/digest publish-now confirm:true")
+    assert "Issue #2 is published to #digest" in out
+    assert len(await outbox_rows(app)) > queued
+
+    # the same rule counts from a published-now issue; 20 hours later it is fine
+    clock.set(utc(11, 13, 0))
+    assert "Issue #2 went out 19 hours ago" in await mod.say("/digest publish-now")
+    clock.set(utc(11, 13, 46))
+    assert "Issue #3 is published" in await mod.say("/digest publish-now")
 
 
 async def test_replacing_a_schedule_is_explicit(make_app: AppFactory) -> None:
