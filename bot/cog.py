@@ -32,6 +32,7 @@ C = TypeVar("C", bound="Cog")
 
 _COMMAND_ATTR = "__mlebot_command__"
 _ACTION_ATTR = "__mlebot_action__"
+_JOB_ATTR = "__mlebot_job__"
 
 
 def command(
@@ -78,6 +79,23 @@ def action(
     return decorate
 
 
+def job(kind: str, description: str, *, batch: bool = False) -> Callable[[F], F]:
+    """Declare the decorated coroutine method as the producer of scheduled job `kind`.
+
+    `async def f(self, ctx: RunContext) -> list[Delivery]` composes one run; with `batch=True`
+    it is `async def f(self, ctxs: Sequence[RunContext]) -> Sequence[list[Delivery] | Exception]`
+    and composes every due run of the kind in one call (see `bot.scheduling.jobs.JobKind`).
+    """
+
+    def decorate(func: F) -> F:
+        if not inspect.iscoroutinefunction(func):
+            raise TypeError(f"job {kind}: producer {func.__qualname__} must be async")
+        setattr(func, _JOB_ATTR, dict(name=kind, description=description, batch=batch))
+        return func
+
+    return decorate
+
+
 class CogSource(Generic[C]):
     """An autocomplete source that needs its cog: `async def f(cog, ctx, typed)`, made with
     `@cog_source`. Options declare it like any source; `Cog.commands()` binds it to the cog
@@ -119,7 +137,8 @@ def _bind_sources(options: tuple[Option, ...], cog: Cog) -> tuple[Option, ...]:
 
 
 class Cog:
-    """A feature module. Subclasses set `name` and declare commands with `@command`."""
+    """A feature module. Subclasses set `name` and declare commands with `@command`, button
+    handlers with `@action` and scheduled jobs with `@job`."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
@@ -149,8 +168,17 @@ class Cog:
         return found
 
     def jobs(self) -> list[JobKind]:
-        """Kinds of scheduled job this cog can run (see `bot.scheduling.jobs`). None by default."""
-        return []
+        """Every kind of scheduled job this cog declares with `@job`, bound to this instance."""
+        found: list[JobKind] = []
+        for _, member in inspect.getmembers(self, inspect.ismethod):
+            spec = getattr(member, _JOB_ATTR, None)
+            if spec is None:
+                continue
+            if spec["batch"]:
+                found.append(JobKind.batched(spec["name"], spec["description"], member))
+            else:
+                found.append(JobKind(spec["name"], spec["description"], member))
+        return found
 
     async def setup(self) -> None:
         """Called once after the database is ready, before any platform starts."""

@@ -4,11 +4,15 @@ A `JobKind` (e.g. `digest`, `dsa.daily`) is run by the scheduler for a stored sc
 slot. Its `produce` coroutine composes the messages and returns them as `Delivery` items; the
 scheduler records the run and hands the deliveries to the outbox in the same transaction, so a
 slot's messages are stored exactly once and sent by the delivery workers.
+
+A kind with many schedules due at once (a personal reminder at 09:00 in a big time zone) may
+also compose a whole batch in one call (`produce_many`): it reads what the batch needs in a few
+queries instead of a few per run. Cogs declare kinds with `bot.cog.job`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -85,6 +89,7 @@ class RunContext:
     params: Mapping[str, Any] = field(default_factory=dict)
     owner_user_id: str | None = None  # set for personal schedules (e.g. DSA reminders)
     manual: bool = False  # True for `/schedule run-now`: a moderator asked for this run
+    timezone: str = "UTC"  # the schedule's zone (a reminder counts its member's days in it)
 
     @property
     def run_key(self) -> str:
@@ -97,10 +102,30 @@ class RunSkipped(Exception):
 
 
 JobProducer = Callable[[RunContext], Awaitable[list[Delivery]]]
+#: One outcome per context, in order: its deliveries, or the exception that run ended with
+#: (`RunSkipped` for a run that decided to send nothing).
+BatchOutcome = list[Delivery] | Exception
+BatchProducer = Callable[[Sequence[RunContext]], Awaitable[Sequence[BatchOutcome]]]
 
 
 @dataclass(frozen=True, slots=True)
 class JobKind:
+    """A kind of scheduled job: `produce` composes one run; `produce_many`, when given,
+    composes several runs of this kind in one call (the scheduler then prefers it)."""
+
     name: str
     description: str
     produce: JobProducer
+    produce_many: BatchProducer | None = None
+
+    @classmethod
+    def batched(cls, name: str, description: str, produce_many: BatchProducer) -> JobKind:
+        """A kind written for batches; a single run is a batch of one."""
+
+        async def produce(ctx: RunContext) -> list[Delivery]:
+            [outcome] = await produce_many([ctx])
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        return cls(name, description, produce, produce_many)

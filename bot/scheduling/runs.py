@@ -320,53 +320,108 @@ class RunsMixin:
         if not claims:
             return []
         gate = asyncio.Semaphore(PRODUCE_CONCURRENCY)
+        singles: list[_Claim] = []
+        batches: dict[str, list[_Claim]] = {}
+        for claim in claims:
+            job = self.app.jobs.get(claim.schedule.kind)
+            if job is not None and job.produce_many is not None:
+                batches.setdefault(job.name, []).append(claim)
+            else:
+                singles.append(claim)
 
         async def produce(claim: _Claim) -> None:
             async with gate:
                 await self._produce(claim)
 
-        await asyncio.gather(*(produce(c) for c in claims))
+        async def produce_many(kind: str, group: list[_Claim]) -> None:
+            async with gate:
+                await self._produce_many(kind, group)
+
+        await asyncio.gather(
+            *(produce(c) for c in singles),
+            *(produce_many(kind, group) for kind, group in batches.items()),
+        )
         return await self._record(claims)
 
     async def _produce(self, claim: _Claim) -> None:
-        schedule = claim.schedule
         try:
-            app = self.app
-            job = app.jobs.get(schedule.kind)
+            job = self.app.jobs.get(claim.schedule.kind)
             if job is None:
                 raise LookupError(
-                    f"job kind {schedule.kind!r} is not installed (is its cog enabled?)"
+                    f"job kind {claim.schedule.kind!r} is not installed (is its cog enabled?)"
                 )
-            community = claim.community or await app.communities.get(schedule.community_id)
-            if community is None:
-                raise LookupError(f"community {schedule.community_id} no longer exists")
-            ctx = RunContext(
-                app=app,
-                community=community,
-                schedule_id=schedule.id,
-                schedule_name=schedule.name,
-                scheduled_for=claim.slot,
-                late=claim.late,
-                channel_id=schedule.channel_id,
-                channel_name=schedule.channel_name,
-                params=dict(schedule.params),
-                owner_user_id=schedule.owner_user_id,
-                manual=claim.manual,
+            deliveries: list[Delivery] | Exception = list(
+                await job.produce(await self._context(claim))
             )
-            deliveries = list(await job.produce(ctx))
-        except RunSkipped as skipped:
-            claim.skipped = str(skipped)
-            return
         except Exception as exc:
+            deliveries = exc
+        self._settle(claim, deliveries)
+
+    async def _produce_many(self, kind: str, claims: list[_Claim]) -> None:
+        """Compose a batch of one kind in one call (`JobKind.produce_many`)."""
+        job = self.app.jobs[kind]
+        assert job.produce_many is not None
+        contexts: list[RunContext] = []
+        ready: list[_Claim] = []
+        for claim in claims:
+            try:
+                contexts.append(await self._context(claim))
+                ready.append(claim)
+            except Exception as exc:
+                self._settle(claim, exc)
+        if not ready:
+            return
+        try:
+            outcomes: Sequence[list[Delivery] | Exception] = await job.produce_many(contexts)
+            if len(outcomes) != len(ready):
+                raise RuntimeError(
+                    f"job kind {kind!r} returned {len(outcomes)} outcomes for {len(ready)} runs"
+                )
+        except Exception as exc:
+            outcomes = [exc] * len(ready)
+        for claim, outcome in zip(ready, outcomes, strict=True):
+            self._settle(claim, list(outcome) if isinstance(outcome, list) else outcome)
+
+    async def _context(self, claim: _Claim) -> RunContext:
+        schedule = claim.schedule
+        community = claim.community or await self.app.communities.get(schedule.community_id)
+        if community is None:
+            raise LookupError(f"community {schedule.community_id} no longer exists")
+        return RunContext(
+            app=self.app,
+            community=community,
+            schedule_id=schedule.id,
+            schedule_name=schedule.name,
+            scheduled_for=claim.slot,
+            late=claim.late,
+            channel_id=schedule.channel_id,
+            channel_name=schedule.channel_name,
+            params=dict(schedule.params),
+            owner_user_id=schedule.owner_user_id,
+            manual=claim.manual,
+            timezone=schedule.timezone,
+        )
+
+    def _settle(self, claim: _Claim, outcome: list[Delivery] | Exception) -> None:
+        """Note what composing `claim` gave: its deliveries, a skip, or a failure."""
+        schedule = claim.schedule
+        if isinstance(outcome, RunSkipped):
+            claim.skipped = str(outcome)
+            return
+        if isinstance(outcome, Exception):
             claim.status = FAILED
-            claim.outcome = f"error: {type(exc).__name__}: {exc}"[:500]
-            log.exception(
-                "schedule %d (%s): run for %s failed", schedule.id, schedule.name, claim.slot
+            claim.outcome = f"error: {type(outcome).__name__}: {outcome}"[:500]
+            log.error(
+                "schedule %d (%s): run for %s failed",
+                schedule.id,
+                schedule.name,
+                claim.slot,
+                exc_info=outcome,
             )
             return
         if claim.late:
-            deliveries = [self._mark_late(d, schedule, claim.slot) for d in deliveries]
-        claim.deliveries = deliveries
+            outcome = [self._mark_late(d, schedule, claim.slot) for d in outcome]
+        claim.deliveries = outcome
 
     async def _record(self, claims: list[_Claim]) -> list[RunResult]:
         """One transaction: every outcome and every delivery, or none (safe to retry)."""

@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.privacy import PrivacySubject
-from bot.scheduling.jobs import JobKind
-from cogs.digest.base import JOB_KIND, DigestBase
+from cogs.digest.base import DigestBase
 from cogs.digest.forget import forget_in_issues
 from cogs.digest.moderation import ModeratorCommands
 from cogs.digest.pipeline import IssuePipeline
@@ -67,12 +66,3 @@ class DigestCog(
             export=nothing_to_export,
             delete=forget,
         )
-
-    def jobs(self) -> list[JobKind]:
-        return [
-            JobKind(
-                JOB_KIND,
-                "Weekly tips digest: posts the next issue and DMs every subscriber",
-                self.produce,
-            )
-        ]

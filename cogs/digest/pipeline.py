@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.cog import job
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, RunContext, RunSkipped
 from bot.timing.recurrence import zone
 from cogs.digest.base import (
+    JOB_KIND,
     DigestBase,
     community_seed,
 )
@@ -39,6 +41,7 @@ from storage.digest import (
 class IssuePipeline(DigestBase):
     """The issue pipeline: the `digest` job composes, stores and delivers the next issue."""
 
+    @job(JOB_KIND, "Weekly tips digest: posts the next issue and DMs every subscriber")
     async def produce(self, ctx: RunContext) -> list[Delivery]:
         """Publish the next issue for this slot (once) and address it to channel and DMs."""
         community = ctx.community

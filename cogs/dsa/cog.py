@@ -11,8 +11,7 @@ request); what they share lives in `base`.
 
 from __future__ import annotations
 
-from bot.scheduling.jobs import JobKind
-from cogs.dsa.base import DAILY_KIND, REMINDER_KIND, DsaBase
+from cogs.dsa.base import DsaBase
 from cogs.dsa.community import CommunityPosts
 from cogs.dsa.hints import HintCommands
 from cogs.dsa.practice import PracticeCommands
@@ -31,9 +30,3 @@ class DsaCog(PracticeCommands, CommunityPosts, ReminderCommands, HintCommands, D
         register("dsa_solves", "DSA problems you marked solved, and on which day", db, dsa_solves)
         register("dsa_skips", "DSA problems you skipped", db, dsa_skips)
         register("dsa_picks", "Problems picked for your reminders", db, dsa_picks)
-
-    def jobs(self) -> list[JobKind]:
-        return [
-            JobKind(DAILY_KIND, "Posts the community's DSA problems of the day", self._daily),
-            JobKind(REMINDER_KIND, "DMs a member a DSA problem picked for them", self._reminder),
-        ]

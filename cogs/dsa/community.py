@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.cog import command
+from bot.cog import command, job
 from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Field, Message, Tone
 from bot.scheduling.jobs import Delivery, Destination, RunContext
 from cogs.dsa.base import (
+    DAILY_KIND,
     DsaBase,
     _approach_buttons,
     _describe_config,
@@ -102,6 +103,7 @@ class CommunityPosts(DsaBase):
             )
         )
 
+    @job(DAILY_KIND, "Posts the community's DSA problems of the day")
     async def _daily(self, ctx: RunContext) -> list[Delivery]:
         community = ctx.community
         day = local_day(ctx.scheduled_for, community.timezone)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.cog import command
+from bot.cog import command, job
 from bot.commands.context import Context
 from bot.commands.errors import OptionError
 from bot.commands.registry import Option, OptionType
 from bot.messages import Field, Message, Tone
-from bot.scheduling.jobs import Delivery, Destination, RunContext
+from bot.scheduling.jobs import BatchOutcome, Delivery, Destination, RunContext
 from bot.timing.recurrence import WeeklyAt, parse_rule, zone
 from bot.timing.timeparse import describe_days
 from cogs.dsa.base import (
@@ -26,12 +29,22 @@ from cogs.dsa.rotation import (
     parse_patterns,
     pick_for_member,
 )
-from cogs.dsa.streaks import local_day
+from cogs.dsa.streaks import Streak, compute, local_day
+from content.problems import Problem
+from storage.communities import Community
+from storage.dsa_reminders import MemberPractice, ReminderStore
 from storage.schedules import Schedule
+
+if TYPE_CHECKING:
+    from bot.app import Application
 
 
 class ReminderCommands(DsaBase):
     """Personal reminders: `/dsa remind ...` and the `dsa.reminder` job."""
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(app)
+        self.reminder_store = ReminderStore(app.db)
 
     @command(
         "dsa remind set",
@@ -149,60 +162,93 @@ class ReminderCommands(DsaBase):
             tone=tone,
         )
 
-    async def _reminder(self, ctx: RunContext) -> list[Delivery]:
-        community, user = ctx.community, ctx.owner_user_id
-        if user is None:
-            return []
-        schedule = await self._reminder_schedule(community.id, user)
-        zone_name = schedule.timezone if schedule is not None else community.timezone
-        params = ctx.params
-        day = local_day(ctx.scheduled_for, zone_name)
-        solved = await self.repo.solved_ids(community.id, user)
-        existing = await self.repo.pick(community.id, user, day)
+    @job(REMINDER_KIND, "DMs a member a DSA problem picked for them", batch=True)
+    async def _reminders(self, ctxs: Sequence[RunContext]) -> list[BatchOutcome]:
+        """Every due reminder of a batch, with a few queries per community for all of them."""
+        outcomes: list[BatchOutcome] = [[] for _ in ctxs]
+        by_community: dict[int, list[int]] = defaultdict(list)
+        for i, ctx in enumerate(ctxs):
+            if ctx.owner_user_id is not None:
+                by_community[ctx.community.id].append(i)
+        for indexes in by_community.values():
+            batch = [ctxs[i] for i in indexes]
+            try:
+                composed = await self._community_reminders(batch)
+            except Exception as exc:  # one community's failure leaves the others' runs alone
+                composed = [exc] * len(batch)
+            for i, outcome in zip(indexes, composed, strict=True):
+                outcomes[i] = outcome
+        return outcomes
+
+    async def _community_reminders(self, ctxs: Sequence[RunContext]) -> list[BatchOutcome]:
+        """Reminders of one community's members: read their practice once, pick, compose."""
+        community = ctxs[0].community
         include_premium = (await self._config(community)).include_premium
-        difficulties = params.get("difficulties") or ()
-        patterns = params.get("patterns") or ()
-        problem = self.problems.get(existing) if existing and existing not in solved else None
-        if problem is not None and not (
-            (not difficulties or problem.difficulty in difficulties)
-            and (not patterns or problem.pattern in patterns)
-            and (include_premium or not problem.premium)
+        days = [local_day(ctx.scheduled_for, ctx.timezone) for ctx in ctxs]
+        members = [(str(ctx.owner_user_id), day) for ctx, day in zip(ctxs, days, strict=True)]
+        practice = await self.reminder_store.practice(community.id, members)
+        now = self.app.clock.now()
+        picks: dict[tuple[str, dt.date], str] = {}
+        outcomes: list[BatchOutcome] = []
+        for ctx, (user, day) in zip(ctxs, members, strict=True):
+            mine = practice.get(user) or MemberPractice()
+            problem = self._reminder_problem(ctx, mine, day, include_premium=include_premium)
+            if problem is not None and problem.id != mine.pick:
+                picks[(user, day)] = problem.id
+            streak = compute(mine.solve_days, local_day(now, ctx.timezone))
+            name = str(ctx.params.get("name") or user)
+            destination = Destination.dm(community, user, name)
+            message = _reminder_message(community, day, problem, streak)
+            outcomes.append([Delivery(destination, message)])
+        await self.reminder_store.set_picks(community.id, picks, now=now)
+        return outcomes
+
+    def _reminder_problem(
+        self, ctx: RunContext, mine: MemberPractice, day: dt.date, *, include_premium: bool
+    ) -> Problem | None:
+        """Today's pick when it is unsolved and within the reminder's filters, else a new one."""
+        difficulties = ctx.params.get("difficulties") or ()
+        patterns = ctx.params.get("patterns") or ()
+        existing = (
+            self.problems.get(mine.pick) if mine.pick and mine.pick not in mine.solved else None
+        )
+        if existing is not None and (
+            (not difficulties or existing.difficulty in difficulties)
+            and (not patterns or existing.in_any(patterns))
+            and (include_premium or not existing.premium)
         ):
-            # Today's pick (from `/dsa skip` or another reminder) is outside this reminder's
-            # filters: the reminder picks within them instead.
-            problem = None
-        if problem is None:
-            problem = pick_for_member(
-                self.problems.problems,
-                solved=solved,
-                skipped=await self.repo.skipped_ids(community.id, user),
-                difficulties=difficulties,
-                patterns=patterns,
-                include_premium=include_premium,
-                seed=f"{community.id}:{user}:{day}",
-            )
-            if problem is not None:
-                await self.repo.set_pick(
-                    community.id, user, day, problem.id, now=self.app.clock.now()
-                )
-        streak = await self._streak(community, user, zone_name)
-        destination = Destination.dm(community, user, str(params.get("name") or user))
-        if problem is None:
-            message = Message(
-                title="DSA reminder",
-                body="You have solved every problem your reminder covers — impressive! Widen it "
-                "with /dsa remind set (difficulty or patterns), or revisit an old one.",
-            )
-            return [Delivery(destination, message)]
-        keep = (
-            "Solve one today to keep it going."
-            if streak.last_day != day
-            else "You already solved one today."
+            return existing
+        # No pick yet, or today's pick (from `/dsa skip` or another reminder) is outside this
+        # reminder's filters: pick within them.
+        return pick_for_member(
+            self.problems.problems,
+            solved=mine.solved,
+            skipped=mine.skipped,
+            difficulties=difficulties,
+            patterns=patterns,
+            include_premium=include_premium,
+            seed=f"{ctx.community.id}:{ctx.owner_user_id}:{day}",
         )
-        message = Message(
-            title=f"Your DSA problem for {_fmt_day(day)}",
-            sections=(_problem_section(problem),),
-            buttons=(_solve_button(problem, community), *_approach_buttons([problem])),
-            footer=f"{_streak_line(streak)}. {keep} Not this one? /dsa skip.",
+
+
+def _reminder_message(
+    community: Community, day: dt.date, problem: Problem | None, streak: Streak
+) -> Message:
+    """The reminder DM: the problem with its buttons, or praise when nothing is left."""
+    if problem is None:
+        return Message(
+            title="DSA reminder",
+            body="You have solved every problem your reminder covers — impressive! Widen it "
+            "with /dsa remind set (difficulty or patterns), or revisit an old one.",
         )
-        return [Delivery(destination, message)]
+    keep = (
+        "Solve one today to keep it going."
+        if streak.last_day != day
+        else "You already solved one today."
+    )
+    return Message(
+        title=f"Your DSA problem for {_fmt_day(day)}",
+        sections=(_problem_section(problem),),
+        buttons=(_solve_button(problem, community), *_approach_buttons([problem])),
+        footer=f"{_streak_line(streak)}. {keep} Not this one? /dsa skip.",
+    )

@@ -395,3 +395,42 @@ async def test_stats_point_at_the_streak_rules_instead_of_repeating_them(
     assert "Current streak" in out and "How streaks count: /help dsa stats" in out
     assert RULES_TEXT[:40] not in out
     assert RULES_TEXT[:40] in " ".join((await ana.say("/help dsa stats")).split())
+
+
+async def test_reminders_due_together_are_composed_with_a_few_queries(
+    make_app: AppFactory, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forty members' 07:30 reminders: each gets their own pick (filters, solves and skips
+    respected) while the whole minute costs a fixed number of transactions, not ~6 each."""
+    clock.set(utc(2026, 1, 5, 6, 0))
+    app = await make_app(COGS)
+    members = [ConsoleSession(app, name=f"m{i:02d}", moderator=False) for i in range(40)]
+    for i, member in enumerate(members):
+        level = ("easy", "medium", "hard")[i % 3]
+        await member.say(f"/dsa remind set 07:30 Europe/London difficulty:{level}")
+    await members[0].say("/dsa done two-sum")
+    await members[1].say("/dsa skip")
+    transactions = 0
+    begin = app.db.transaction
+
+    def counted() -> Any:
+        nonlocal transactions
+        transactions += 1
+        return begin()
+
+    monkeypatch.setattr(app.db, "transaction", counted)
+    dms = await run_at(app, clock, utc(2026, 1, 5, 7, 30))
+    monkeypatch.undo()
+    assert transactions <= 12, transactions  # one message per reminder used about 6 each
+    assert len(dms) == 40
+    problems = problem_set()
+    dsa = app.cogs["dsa"]
+    assert isinstance(dsa, DsaCog)
+    for i in range(len(members)):
+        picked = await dsa.repo.pick(1, f"m{i:02d}", utc(2026, 1, 5).date())
+        problem = problems.get(picked or "")
+        assert problem is not None and problem.difficulty == ("easy", "medium", "hard")[i % 3]
+        if i == 0:
+            assert problem.id != "two-sum"
+    titles = {m.title for m in dms}
+    assert titles == {"Your DSA problem for Mon 05 Jan 2026"}

@@ -3,34 +3,64 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.app import Application
-from bot.cog import Cog
+from bot.cog import Cog, job
 from bot.messages import Message
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind, RunContext
+from bot.scheduling.jobs import (
+    BatchOutcome,
+    Delivery,
+    Destination,
+    DestinationKind,
+    RunContext,
+    RunSkipped,
+)
 from storage.outbox import outbox, outbox_messages
 from storage.schedules import schedule_runs
 
 
 class PostCog(Cog):
-    """Declares `test.post` (one channel post per run) and `test.fail` (always raises)."""
+    """Declares `test.post` (one channel post per run), `test.fail` (always raises),
+    `test.slow` and `test.batch` (composes a batch in one call; see `_batch`)."""
 
     name = "testpost"
     calls: list[RunContext] = []
+    #: The size of each `test.batch` call.
+    batches: list[int] = []
     #: `test.slow` waits for this before posting (set it in the test).
     release: asyncio.Event | None = None
 
-    def jobs(self) -> list[JobKind]:
-        return [
-            JobKind("test.post", "Posts one test message", self._post),
-            JobKind("test.fail", "Always fails", self._fail),
-            JobKind("test.slow", "Posts once released", self._slow),
-        ]
+    @job("test.batch", "Posts one DM per run, composed a batch at a time", batch=True)
+    async def _batch(self, ctxs: Sequence[RunContext]) -> list[BatchOutcome]:
+        """Owner `skip-…` skips its run, `fail-…` fails it, `crash` fails the whole call."""
+        type(self).batches.append(len(ctxs))
+        if any(ctx.owner_user_id == "crash" for ctx in ctxs):
+            raise RuntimeError("the whole batch failed")
+        outcomes: list[BatchOutcome] = []
+        for ctx in ctxs:
+            owner = ctx.owner_user_id or ""
+            if owner.startswith("skip-"):
+                outcomes.append(RunSkipped(f"skipped {owner}"))
+            elif owner.startswith("fail-"):
+                outcomes.append(ValueError(f"no reminder for {owner}"))
+            else:
+                outcomes.append(await self._post(ctx))
+        return outcomes
 
+    @job("test.post", "Posts one test message")
+    async def _post_job(self, ctx: RunContext) -> list[Delivery]:
+        return await self._post(ctx)
+
+    @job("test.fail", "Always fails")
+    async def _fail(self, ctx: RunContext) -> list[Delivery]:
+        raise RuntimeError("boom")
+
+    @job("test.slow", "Posts once released")
     async def _slow(self, ctx: RunContext) -> list[Delivery]:
         release = type(self).release
         assert release is not None
@@ -43,9 +73,6 @@ class PostCog(Cog):
         kind = DestinationKind.DM if ctx.owner_user_id else DestinationKind.CHANNEL
         dest = Destination("console", ctx.community.external_id, kind, target, target)
         return [Delivery(dest, Message(title=ctx.schedule_name, body="hello"))]
-
-    async def _fail(self, ctx: RunContext) -> list[Delivery]:
-        raise RuntimeError("boom")
 
 
 async def run_rows(app: Application) -> list[dict[str, Any]]:
@@ -72,11 +99,13 @@ class FeatureKindsCog(Cog):
     name = "fakefeatures"
     calls: list[RunContext] = []
 
-    def jobs(self) -> list[JobKind]:
-        return [
-            JobKind("digest", "Weekly tips digest (test double)", self._post),
-            JobKind("dsa.daily", "DSA practice post (test double)", self._post),
-        ]
+    @job("digest", "Weekly tips digest (test double)")
+    async def _digest(self, ctx: RunContext) -> list[Delivery]:
+        return await self._post(ctx)
+
+    @job("dsa.daily", "DSA practice post (test double)")
+    async def _daily(self, ctx: RunContext) -> list[Delivery]:
+        return await self._post(ctx)
 
     async def _post(self, ctx: RunContext) -> list[Delivery]:
         type(self).calls.append(ctx)
