@@ -55,13 +55,15 @@ class Button:
     """A button whose click is routed back to the cog action named `action`.
 
     `action` and `value` together form the platform custom id (`action:value`), which is
-    static, so buttons keep working after a restart.
+    static, so buttons keep working after a restart. A `disabled` button is shown but cannot
+    be pressed (a prompt already answered).
     """
 
     label: str
     action: str
     value: str = ""
     style: ButtonStyle = ButtonStyle.PRIMARY
+    disabled: bool = False
 
     @property
     def custom_id(self) -> str:
@@ -86,6 +88,14 @@ class Message:
     def with_privacy(self, private: bool) -> Message:
         return replace(self, private=private)
 
+    def with_buttons_disabled(self, footer: str | None = None) -> Message:
+        """This message with every button disabled (and `footer`, e.g. what was chosen)."""
+        return replace(
+            self,
+            buttons=tuple(replace(b, disabled=True) for b in self.buttons),
+            footer=footer if footer is not None else self.footer,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (for the outbox); only non-default values are included."""
         out: dict[str, Any] = {}
@@ -102,7 +112,10 @@ class Message:
         if self.links:
             out["links"] = [[link.label, link.url] for link in self.links]
         if self.buttons:
-            out["buttons"] = [[b.label, b.action, b.value, str(b.style)] for b in self.buttons]
+            out["buttons"] = [
+                [b.label, b.action, b.value, str(b.style), *([True] if b.disabled else [])]
+                for b in self.buttons
+            ]
         if self.tone is not Tone.NORMAL:
             out["tone"] = str(self.tone)
         return out
@@ -122,10 +135,7 @@ class Message:
             sections=tuple(Section(str(h), str(b)) for h, b in data.get("sections", ())),
             fields=tuple(Field(str(n), str(v), bool(i)) for n, v, i in data.get("fields", ())),
             links=tuple(Link(str(label), str(url)) for label, url in data.get("links", ())),
-            buttons=tuple(
-                Button(str(label), str(action), str(value), ButtonStyle(style))
-                for label, action, value, style in data.get("buttons", ())
-            ),
+            buttons=tuple(_button(item) for item in data.get("buttons", ())),
             tone=Tone(data.get("tone", Tone.NORMAL)),
         )
 
@@ -150,6 +160,11 @@ class Message:
 _MESSAGE_KEYS = frozenset(
     ("body", "title", "url", "footer", "private", "sections", "fields", "links", "buttons", "tone")
 )
+
+
+def _button(item: list[Any]) -> Button:
+    label, action, value, style, *rest = item
+    return Button(str(label), str(action), str(value), ButtonStyle(style), bool(rest and rest[0]))
 
 
 def text(body: str, *, private: bool | None = None, tone: Tone = Tone.NORMAL) -> Message:

@@ -15,6 +15,7 @@ from bot.commands.context import ActionContext, BaseContext, Context
 from bot.commands.errors import PermissionDenied
 from bot.messages import Button, ButtonStyle, Field, Message, Tone
 from bot.privacy import PrivacyDeleteError, PrivacySubject, export_document
+from storage.prompts import PromptAnswers
 
 #: Characters of JSON per reply: inside every platform's per-block limit with the code fence.
 CHUNK = 2500
@@ -44,31 +45,48 @@ class PrivacyCog(Cog):
 
     def __init__(self, app: Application) -> None:
         super().__init__(app)
-        #: Prompts already answered (Delete or Cancel pressed): their buttons work once.
-        self._answered: set[str] = set()
+        #: Prompts already answered, in the database: their buttons work once, also after a
+        #: restart and across processes.
+        self.answers = PromptAnswers(app.db)
 
     def _prompt_value(self, user_id: str) -> str:
         """`user:issued-at:nonce` — whose prompt, when it was asked, and which one."""
         issued = int(self.app.clock.now().timestamp())
         return f"{user_id}:{issued}:{secrets.token_hex(4)}"
 
-    async def _answer(self, ctx: ActionContext, value: str) -> bool:
+    def _prompt(self, value: str) -> Message:
+        """The deletion prompt whose buttons carry `value` (rebuilt to show it answered)."""
+        return Message(
+            title="Delete your data?",
+            body=(
+                "This removes what the bot stores about you on this platform, in every "
+                "community: your reminders and other personal schedules, progress, "
+                "subscriptions, queued direct messages and delivery marks. Moderator "
+                "actions you took stay in the audit log without your name. It cannot be "
+                "undone; using the bot again starts afresh. The buttons work once, for 10 "
+                "minutes."
+            ),
+            fields=tuple(
+                Field(e.name, e.description, inline=False) for e in self.app.privacy.entries
+            ),
+            buttons=(
+                Button("Delete my data", CONFIRM, value, ButtonStyle.DANGER),
+                Button("Cancel", CANCEL, value, ButtonStyle.SECONDARY),
+            ),
+            tone=Tone.WARNING,
+            private=True,
+        )
+
+    async def _answer(self, ctx: ActionContext, value: str, chosen: str) -> bool:
         """Whether this press of a prompt's button counts: the presser's own prompt, not yet
-        answered and not expired. Otherwise says why and returns False."""
+        answered and not expired. The prompt is updated to show its buttons disabled (and
+        why); otherwise says why and returns False."""
         user, issued = _parse_prompt(value)
         if user != ctx.actor.user_id:
             raise PermissionDenied("This button deletes someone else's data: it is not yours.")
-        if value in self._answered:
-            await ctx.reply(
-                Message(
-                    body="This question was already answered. Run `/privacy delete` again to "
-                    "be asked afresh.",
-                    private=True,
-                )
-            )
-            return False
         now = self.app.clock.now()
         if issued is None or now - issued > PROMPT_TTL:
+            await ctx.update_message(self._prompt(value).with_buttons_disabled("Expired."))
             await ctx.reply(
                 Message(
                     body="These buttons expired (they work for 10 minutes). Nothing was "
@@ -77,7 +95,17 @@ class PrivacyCog(Cog):
                 )
             )
             return False
-        self._answered.add(value)
+        if not await self.answers.claim(value, now=now, forget_after=2 * PROMPT_TTL):
+            await ctx.update_message(self._prompt(value).with_buttons_disabled("Answered."))
+            await ctx.reply(
+                Message(
+                    body="This question was already answered. Run `/privacy delete` again to "
+                    "be asked afresh.",
+                    private=True,
+                )
+            )
+            return False
+        await ctx.update_message(self._prompt(value).with_buttons_disabled(f"You chose: {chosen}."))
         return True
 
     @command(
@@ -122,32 +150,11 @@ class PrivacyCog(Cog):
         examples=("/privacy delete",),
     )
     async def delete(self, ctx: Context) -> None:
-        entries = self.app.privacy.entries
-        prompt = self._prompt_value(ctx.actor.user_id)
-        await ctx.reply(
-            Message(
-                title="Delete your data?",
-                body=(
-                    "This removes what the bot stores about you on this platform, in every "
-                    "community: your reminders and other personal schedules, progress, "
-                    "subscriptions, queued direct messages and delivery marks. Moderator "
-                    "actions you took stay in the audit log without your name. It cannot be "
-                    "undone; using the bot again starts afresh. The buttons work once, for 10 "
-                    "minutes."
-                ),
-                fields=tuple(Field(e.name, e.description, inline=False) for e in entries),
-                buttons=(
-                    Button("Delete my data", CONFIRM, prompt, ButtonStyle.DANGER),
-                    Button("Cancel", CANCEL, prompt, ButtonStyle.SECONDARY),
-                ),
-                tone=Tone.WARNING,
-                private=True,
-            )
-        )
+        await ctx.reply(self._prompt(self._prompt_value(ctx.actor.user_id)))
 
     @action(CONFIRM)
     async def confirm(self, ctx: ActionContext, value: str) -> None:
-        if not await self._answer(ctx, value):
+        if not await self._answer(ctx, value, "Delete my data"):
             return
         try:
             removed = await self.app.privacy.delete(_subject(ctx))
@@ -177,7 +184,7 @@ class PrivacyCog(Cog):
 
     @action(CANCEL)
     async def cancel(self, ctx: ActionContext, value: str) -> None:
-        if not await self._answer(ctx, value):
+        if not await self._answer(ctx, value, "Cancel"):
             return
         await ctx.reply(Message(body="Nothing was deleted.", private=True))
 

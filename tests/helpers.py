@@ -16,12 +16,16 @@ class RecordingResponder:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.deferred: list[bool] = []
+        self.updates: list[Message] = []
 
     async def send(self, message: Message) -> None:
         self.messages.append(message)
 
     async def defer(self, private: bool) -> None:
         self.deferred.append(private)
+
+    async def update(self, message: Message) -> None:
+        self.updates.append(message)
 
     @property
     def last(self) -> Message:

@@ -93,6 +93,10 @@ class ConsoleResponder:
     async def defer(self, private: bool) -> None:
         return None
 
+    async def update(self, message: Message) -> None:
+        """A terminal cannot change what it printed: the updated message is printed again."""
+        self.adapter.show(message, label="(updated)")
+
 
 class ConsoleSender:
     """Delivers outbox rows for the console by printing them (the delivery engine's Sender)."""
@@ -223,6 +227,8 @@ class ConsoleAdapter:
     def show(self, message: Message, *, label: str | None = None) -> None:
         numbered: dict[int, Button] = {}
         for button in message.buttons:
+            if button.disabled:
+                continue
             numbered[self._next_button] = button
             self.buttons[self._next_button] = button
             self._next_button += 1

@@ -92,6 +92,11 @@ def render(
             buttons.append(f"[{number}: {button.label}] ", style="bold magenta")
         buttons.append("(type :click N)", style="dim")
         parts.append(buttons)
+    disabled = [b for b in message.buttons if b.disabled]
+    if disabled:
+        parts.append(
+            Text(" ".join(f"[{printable(b.label)}]" for b in disabled) + " (disabled)", style="dim")
+        )
     if message.footer:
         parts.append(Text(printable(message.footer), style="dim"))
     title = printable(message.title or "", keep_newlines=False)

@@ -113,6 +113,10 @@ class Responder(Protocol):
     async def defer(self, private: bool) -> None:
         """Acknowledge now; the reply follows later (no-op where the platform needs none)."""
 
+    async def update(self, message: Message) -> None:
+        """Replace the message whose button was pressed with `message` (e.g. its buttons
+        disabled). Only for a button click; where the platform cannot, it is sent as a reply."""
+
 
 @dataclass
 class BaseContext:
@@ -176,6 +180,15 @@ class ActionContext(BaseContext):
     """What a button handler receives besides the button's value."""
 
     action: str = ""
+    updates: list[Message] = field(default_factory=list)
+
+    async def update_message(self, message: Message) -> None:
+        """Replace the message this button was on (first, before any reply: on Discord it is
+        the interaction's response). Privacy as for `reply`; a private message stays private."""
+        decided = message.private
+        msg = message.with_privacy(self.default_private if decided is None else decided)
+        self.updates.append(msg)
+        await self.responder.update(msg)
 
 
 @dataclass(frozen=True, slots=True)

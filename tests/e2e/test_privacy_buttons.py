@@ -17,7 +17,11 @@ async def test_cancel_then_delete_deletes_nothing(make_app: AppFactory) -> None:
     await ana.say("/dsa remind set 07:30 UTC")
     out = await ana.say("/privacy delete")
     assert "[1: Delete my data] [2: Cancel]" in out and "work once, for 10 minutes" in out
-    assert "Nothing was deleted" in await ana.say(":click 2")
+    out = await ana.say(":click 2")
+    assert "Nothing was deleted" in out
+    # the prompt is shown again, answered: its buttons disabled
+    assert "(updated) Delete your data?" in out
+    assert "[Delete my data] [Cancel] (disabled)" in out and "You chose: Cancel." in out
     out = await ana.say(":click 1")
     assert "already answered" in out and "Your data was deleted" not in out
     assert "Your DSA reminder" in await ana.say("/dsa remind status")
@@ -37,6 +41,7 @@ async def test_the_buttons_expire(make_app: AppFactory, clock: ManualClock) -> N
     clock.advance(timedelta(minutes=11))
     out = await ana.say(":click 1")
     assert "expired" in out and "Nothing was deleted" in out
+    assert "(disabled) Expired." in out
     assert "Your DSA reminder" in await ana.say("/dsa remind status")
 
 

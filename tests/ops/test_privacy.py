@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -278,3 +279,37 @@ def test_cli_export_prints_the_whole_document(
     assert main(["--env-file", "none.env", "privacy", "export", "console", "nobody"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document == {"platform": "console", "user_id": "nobody", "data": {}}
+
+
+async def test_an_answered_prompt_stays_answered_across_processes_and_restarts(
+    make_app: AppFactory,
+) -> None:
+    """The answer is in the database: another process (or the same bot after a restart) sees
+    it, and of two presses at once exactly one counts."""
+    first = await make_app([HelpCog, PrivacyCog, NotesCog])
+    second = await make_app([HelpCog, PrivacyCog, NotesCog])  # another process, same database
+    asked = RecordingResponder()
+    await first.dispatcher.dispatch(invocation("privacy delete", who=ANA), asked)
+    value = asked.last.buttons[0].value
+    cancel = RecordingResponder()
+    await second.dispatcher.dispatch_action(click("privacy.cancel", value, who=ANA), cancel)
+    assert "Nothing was deleted" in cancel.text()
+    (shown,) = cancel.updates  # the prompt, its buttons disabled, says what was chosen
+    assert all(b.disabled for b in shown.buttons) and shown.footer == "You chose: Cancel."
+    late = RecordingResponder()
+    await first.dispatcher.dispatch_action(click("privacy.delete", value, who=ANA), late)
+    assert "already answered" in late.text() and "deleted" not in late.last.body.lower()
+    notes = first.cogs["notes"]
+    assert isinstance(notes, NotesCog) and "ana" in notes.notes
+
+    again = RecordingResponder()
+    await first.dispatcher.dispatch(invocation("privacy delete", who=ANA), again)
+    value = again.last.buttons[0].value
+    presses = [RecordingResponder(), RecordingResponder()]
+    await asyncio.gather(
+        first.dispatcher.dispatch_action(click("privacy.delete", value, who=ANA), presses[0]),
+        second.dispatcher.dispatch_action(click("privacy.delete", value, who=ANA), presses[1]),
+    )
+    texts = [p.text() for p in presses]
+    assert sum("Your data was deleted" in t for t in texts) == 1, texts
+    assert sum("already answered" in t for t in texts) == 1, texts

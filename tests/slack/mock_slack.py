@@ -94,6 +94,8 @@ class SlackMock:
     not_joined: set[str] = field(default_factory=set)
     #: token -> the error every call made with it answers ("*" for any token).
     revoked: dict[str, str] = field(default_factory=dict)
+    #: response_url key -> the messages that replaced the interaction's original message.
+    replaced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     response_url_uses: int = RESPONSE_URL_USES
     response_url_seconds: float = RESPONSE_URL_SECONDS
     _limits: dict[str, _Limit] = field(default_factory=dict)
@@ -239,6 +241,11 @@ class SlackMock:
         if refused is not None:
             self._refuse(f"response_url:{key}", *refused)
             return web.Response(status=400, text=refused[0])
+        # https://docs.slack.dev/interactivity/handling-user-interaction#message_responses:
+        # "replace_original": true replaces the message the interaction came from (the only
+        # way to change an ephemeral message); "replace_original": false adds a new one.
+        if params.get("replace_original") is True:
+            self.replaced.setdefault(key, []).append(params)
         return web.Response(text="ok")
 
     def _token(self, request: web.Request, params: dict[str, Any]) -> str:

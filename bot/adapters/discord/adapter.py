@@ -395,6 +395,7 @@ class DiscordAdapter:
             token=interaction.token,
             application_id=str(interaction.application_id),
             remember_buttons=self._remember_buttons,
+            component=interaction.type is discord.InteractionType.component,
         )
 
     async def _remember_buttons(self, ids: Mapping[str, str]) -> None:

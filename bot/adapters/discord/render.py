@@ -213,6 +213,7 @@ def components(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
                         "style": _STYLES[b.style],
                         "label": trim(b.label, BUTTON_LABEL_LIMIT),
                         "custom_id": custom_id,
+                        **({"disabled": True} if b.disabled else {}),
                     }
                     for b, custom_id in zip(
                         buttons[i : i + BUTTONS_PER_ROW], ids[i : i + BUTTONS_PER_ROW], strict=True

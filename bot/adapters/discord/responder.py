@@ -3,7 +3,9 @@
 Discord wants an answer to every interaction within 3 seconds. The first reply goes out as the
 interaction response (type 4); `defer` answers "thinking…" (type 5) so the reply can follow
 later, then the first reply edits that placeholder and any further ones are webhook
-follow-ups. Private replies are ephemeral. A placeholder's visibility cannot be changed, so when
+follow-ups. Private replies are ephemeral. A button click may instead first replace the message
+the button was on (`update`: type 7 UPDATE_MESSAGE, e.g. the prompt with its buttons disabled).
+A placeholder's visibility cannot be changed, so when
 the first reply's privacy differs from the defer's (e.g. a slow public command ends in a private
 error), the placeholder is deleted and the reply goes out as a follow-up with its own privacy.
 """
@@ -20,6 +22,9 @@ from bot.messages import Message
 
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
+#: "For components, edit the message the component was attached to" (Discord docs, Receiving
+#: and Responding: Interaction Callback Type; only valid for component-based interactions).
+UPDATE_MESSAGE = 7
 AUTOCOMPLETE_RESULT = 8
 
 
@@ -46,8 +51,11 @@ class InteractionResponder:
         token: str,
         application_id: str,
         remember_buttons: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
+        component: bool = False,
     ) -> None:
         self.rest = rest
+        #: A button click: its first answer may update the message the button was on.
+        self.component = component
         self.remember_buttons = remember_buttons
         self.interaction_id = interaction_id
         self.token = token
@@ -81,6 +89,23 @@ class InteractionResponder:
             if stored and self.remember_buttons is not None:
                 await self.remember_buttons(stored)
             for payload in render(message):
+                await self._send_one(payload)
+
+    async def update(self, message: Message) -> None:
+        """Replace the clicked message (type 7) when this is a click not yet answered; else
+        the message goes out as a reply."""
+        async with self._lock:
+            stored = stored_button_ids(message)
+            if stored and self.remember_buttons is not None:
+                await self.remember_buttons(stored)
+            payloads = render(message)
+            if self.component and self._state is _State.NEW:
+                # An update keeps the message's visibility: flags cannot change it.
+                data = {k: v for k, v in payloads[0].items() if k != "flags"}
+                await self._callback({"type": UPDATE_MESSAGE, "data": data})
+                self._state = _State.ANSWERED
+                payloads = payloads[1:]
+            for payload in payloads:
                 await self._send_one(payload)
 
     async def _send_one(self, payload: dict[str, Any]) -> None:

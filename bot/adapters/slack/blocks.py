@@ -198,12 +198,14 @@ def render_blocks(message: Message) -> list[Block]:
                 "elements": [_mrkdwn(_truncate(to_mrkdwn(message.footer), MAX_SECTION_TEXT))],
             }
         )
-    for start in range(0, len(message.buttons), MAX_ACTIONS):
-        chunk_buttons = message.buttons[start : start + MAX_ACTIONS]
+    # Block Kit buttons cannot be disabled: an answered prompt's buttons are left out (the
+    # footer says what was chosen).
+    live = [(i, b) for i, b in enumerate(message.buttons) if not b.disabled]
+    for start in range(0, len(live), MAX_ACTIONS):
         tail.append(
             {
                 "type": "actions",
-                "elements": [_button(b, start + i) for i, b in enumerate(chunk_buttons)],
+                "elements": [_button(b, i) for i, b in live[start : start + MAX_ACTIONS]],
             }
         )
     tail = tail[: MAX_BLOCKS // 2]

@@ -119,6 +119,17 @@ class SlackResponder:
         await self._acked.wait()
         await self.post(message)
 
+    async def update(self, message: Message) -> None:
+        """Replace the message whose button was clicked, through the click's response_url
+        (`replace_original`); a slash command has no such message, so it is a reply there."""
+        if self._first is not None:
+            await self.send(message)
+            return
+        message = rename_commands(message, self.rename)
+        await self._acked.wait()
+        if not await self._via_response_url(payload(message), replace=True):
+            await self.post(message)
+
     async def post(self, message: Message) -> None:
         """Send `message` after the ack: response_url while it lasts, else the Web API.
 
@@ -170,7 +181,7 @@ class SlackResponder:
                 return
         log.warning("could not reach %s in %s or by DM (%s)", self.user_id, self.channel_id, last)
 
-    async def _via_response_url(self, body: dict[str, Any]) -> bool:
+    async def _via_response_url(self, body: dict[str, Any], *, replace: bool = False) -> bool:
         if not (
             self.response_url
             and self._url_uses < RESPONSE_URL_USES
@@ -180,7 +191,7 @@ class SlackResponder:
         self._url_uses += 1
         try:
             resp = await AsyncWebhookClient(self.response_url).send_dict(
-                {**body, "replace_original": False}
+                {**body, "replace_original": replace}
             )
         except Exception as exc:  # network trouble: fall back, never lose the reply
             log.warning("response_url failed (%s); using the Web API", exc)

@@ -170,6 +170,7 @@ class DiscordEmulator:
         self._gateway_sessions: dict[str, _GatewaySession] = {}
         self._ids = itertools.count(1_000_000_000_000_000_000)
         self._interaction_tokens: dict[str, str] = {}  # token -> interaction id
+        self._interaction_kinds: dict[str, int] = {}  # interaction id -> interaction type
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -422,6 +423,13 @@ class DiscordEmulator:
         done = self.callbacks.setdefault(interaction_id, [])
         if done:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        kind = (body or {}).get("type")
+        if kind in COMPONENT_ONLY_CALLBACKS and self._interaction_kinds.get(interaction_id) != (
+            MESSAGE_COMPONENT
+        ):
+            return _form_error(
+                "type", f"Callback type {kind} is only valid for component interactions"
+            )
         violation = _callback_violation(body or {})
         if violation is not None:
             return _violation(violation)
@@ -654,6 +662,7 @@ class DiscordEmulator:
     ) -> dict[str, Any]:
         interaction_id, token = self.new_id(), f"tok-{self.new_id()}"
         self._interaction_tokens[token] = interaction_id
+        self._interaction_kinds[interaction_id] = kind
         self._interaction_born[token] = self.clock()
         user = self._user(user_id, user_name)
         out: dict[str, Any] = {
@@ -776,6 +785,14 @@ class DiscordEmulator:
         out.extend(self.webhook_messages.get(str(interaction["token"]), []))
         return out
 
+    def updates(self, interaction: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """What a button click replaced its message with (type 7 UPDATE_MESSAGE data)."""
+        return [
+            body.get("data") or {}
+            for body in self.callbacks.get(str(interaction["id"]), [])
+            if body.get("type") == UPDATE_MESSAGE
+        ]
+
     async def wait_reply(
         self, interaction: Mapping[str, Any], count: int = 1, within: float = 10.0
     ) -> list[dict[str, Any]]:
@@ -826,6 +843,10 @@ def _edits_nothing(body: Any) -> bool:
 
 #: Interaction callback types (Discord docs, Receiving and Responding: Interaction Callback Type).
 CHANNEL_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 7, 8
+#: Same table: DEFERRED_UPDATE_MESSAGE (6) and UPDATE_MESSAGE (7) are "Only valid for
+#: component-based interactions" (interaction type 3, MESSAGE_COMPONENT).
+COMPONENT_ONLY_CALLBACKS = frozenset({6, 7})
+MESSAGE_COMPONENT = 3
 
 
 def _callback_violation(body: Mapping[str, Any]) -> rules.Violation | None:
