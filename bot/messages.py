@@ -6,6 +6,7 @@ lists and [text](https://url) links. Renderers translate it and keep within plat
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -71,6 +72,21 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (e.g. a data export): a Discord attachment, a Slack file
+    upload, a file written to disk by the console. Replies (`ctx.reply`) carry files on every
+    platform; a queued post keeps them through `to_dict` (base64), but only the console's
+    sender writes them: the Discord and Slack outbox senders send the text alone."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+    def __repr__(self) -> str:  # never dump the bytes into logs
+        return f"Attachment({self.filename!r}, {len(self.content)} bytes, {self.content_type!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One reply or post. `private=None` means: use the command's default."""
 
@@ -84,6 +100,7 @@ class Message:
     buttons: tuple[Button, ...] = ()
     private: bool | None = None
     tone: Tone = Tone.NORMAL
+    attachments: tuple[Attachment, ...] = ()
 
     def with_privacy(self, private: bool) -> Message:
         return replace(self, private=private)
@@ -118,6 +135,11 @@ class Message:
             ]
         if self.tone is not Tone.NORMAL:
             out["tone"] = str(self.tone)
+        if self.attachments:
+            out["attachments"] = [
+                [a.filename, base64.b64encode(a.content).decode("ascii"), a.content_type]
+                for a in self.attachments
+            ]
         return out
 
     @classmethod
@@ -137,6 +159,10 @@ class Message:
             links=tuple(Link(str(label), str(url)) for label, url in data.get("links", ())),
             buttons=tuple(_button(item) for item in data.get("buttons", ())),
             tone=Tone(data.get("tone", Tone.NORMAL)),
+            attachments=tuple(
+                Attachment(str(name), base64.b64decode(content, validate=True), str(kind))
+                for name, content, kind in data.get("attachments", ())
+            ),
         )
 
     def plain_text(self) -> str:
@@ -154,11 +180,25 @@ class Message:
             parts.append(f"{link.label}: {link.url}")
         if self.footer:
             parts.append(self.footer)
+        for a in self.attachments:
+            parts.append(f"(file {a.filename}, {len(a.content):,} bytes)")
         return "\n\n".join(parts)
 
 
 _MESSAGE_KEYS = frozenset(
-    ("body", "title", "url", "footer", "private", "sections", "fields", "links", "buttons", "tone")
+    (
+        "body",
+        "title",
+        "url",
+        "footer",
+        "private",
+        "sections",
+        "fields",
+        "links",
+        "buttons",
+        "tone",
+        "attachments",
+    )
 )
 
 

@@ -49,9 +49,9 @@ DeleteFn = Callable[[PrivacySubject], Awaitable[int]]
 
 
 def export_document(subject: PrivacySubject, data: dict[str, Any]) -> str:
-    """The export as compact, stable JSON."""
+    """The export as stable, pretty-printed JSON (two-space indents, keys sorted)."""
     document = {"platform": subject.platform, "user_id": subject.user_id, "data": data}
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
 @dataclass(frozen=True, slots=True)

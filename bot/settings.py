@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         default="./data/console_history",
         description="File keeping the console's typed lines between runs (empty: none kept)",
     )
+    export_dir: str = Field(
+        default="",
+        description="Folder the console writes files into (e.g. /privacy export); empty: an "
+        "`exports` folder next to the SQLite database, or ./exports with PostgreSQL",
+    )
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP port (0: any free)")
     shutdown_grace_seconds: float = Field(

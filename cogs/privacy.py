@@ -6,6 +6,7 @@ that stores something about members registers an export and a delete function.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -13,14 +14,11 @@ from typing import TYPE_CHECKING
 from bot.cog import Cog, action, command
 from bot.commands.context import ActionContext, BaseContext, Context
 from bot.commands.errors import PermissionDenied
-from bot.messages import Button, ButtonStyle, Field, Message, Tone
+from bot.messages import Attachment, Button, ButtonStyle, Field, Message, Tone
 from bot.privacy import PrivacyDeleteError, PrivacySubject, export_document
 from storage.prompts import PromptAnswers
 
-#: Characters of JSON per reply: inside every platform's per-block limit with the code fence.
-CHUNK = 2500
-#: Replies per export: Slack accepts five responses to one command; one is left for the intro.
-MAX_PARTS = 4
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 CONFIRM = "privacy.delete"
 CANCEL = "privacy.cancel"
 #: A deletion prompt's buttons stop working after this long.
@@ -32,10 +30,6 @@ if TYPE_CHECKING:
 
 def _subject(ctx: BaseContext) -> PrivacySubject:
     return PrivacySubject(platform=ctx.actor.platform, user_id=ctx.actor.user_id)
-
-
-def chunks(text: str, size: int = CHUNK) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 class PrivacyCog(Cog):
@@ -110,38 +104,30 @@ class PrivacyCog(Cog):
 
     @command(
         "privacy export",
-        "Get everything the bot stores about you, as JSON (only you see it)",
+        "Get everything the bot stores about you, as a JSON file (only you see it)",
         private=True,
         examples=("/privacy export",),
     )
     async def export(self, ctx: Context) -> None:
         subject = _subject(ctx)
         data = await self.app.privacy.export(subject)
-        text = export_document(subject, data)
-        parts = chunks(text)
+        document = export_document(subject, data).encode()
         kinds = ", ".join(sorted(data)) or "nothing besides your user id"
-        shown = parts[:MAX_PARTS]
-        note = (
-            f"{len(text):,} characters in {len(parts)} part(s): join them to get the JSON."
-            if len(parts) > 1
-            else "Copy the block below: it is JSON."
-        )
-        if len(parts) > MAX_PARTS:
-            note += (
-                f" Only the first {MAX_PARTS} parts fit in replies here: ask the bot's operator "
-                f"to run `mlebot privacy export {subject.platform} {subject.user_id}` for the "
-                "whole file."
-            )
         await ctx.reply(
             Message(
                 title="What the bot stores about you",
-                body=f"Stored: {kinds}.\n{note}",
+                body=f"Stored: {kinds}.\nThe attached file `{self._filename(subject)}` holds "
+                "all of it, as JSON.",
+                attachments=(Attachment(self._filename(subject), document, "application/json"),),
                 private=True,
             )
         )
-        for i, part in enumerate(shown, start=1):
-            footer = f"part {i} of {len(parts)}" if len(parts) > 1 else None
-            await ctx.reply(Message(body=f"```json\n{part}\n```", footer=footer, private=True))
+
+    def _filename(self, subject: PrivacySubject) -> str:
+        """`mlebot-data-discord-1234-20260105T080000Z.json` (safe characters only)."""
+        stamp = self.app.clock.now().strftime("%Y%m%dT%H%M%SZ")
+        user = _UNSAFE.sub("_", subject.user_id)[:64]
+        return f"mlebot-data-{subject.platform}-{user}-{stamp}.json"
 
     @command(
         "privacy delete",

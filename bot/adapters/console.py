@@ -6,6 +6,7 @@ Meta lines: `:as NAME [moderator]`, `:in #channel`, `:click N`, `:wait SECONDS`,
 Posts the bot makes on its own (scheduled posts, DMs) are printed as they happen, marked
 `[#channel]` or `[DM @name]`; on a terminal they appear above the input line, which is redrawn
 with whatever was being typed. Typed lines are echoed and parsed without control characters.
+Files the bot sends (a `/privacy export`) are written under EXPORT_DIR and their path printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -28,7 +30,7 @@ from bot.adapters.console_render import make_console, printable, render
 from bot.commands.context import ActionInvocation, Actor, Invocation, Place
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
-from bot.messages import Button, Message, Tone
+from bot.messages import Attachment, Button, Message, Tone
 from bot.scheduling.jobs import Destination, DestinationKind
 
 if TYPE_CHECKING:
@@ -224,7 +226,39 @@ class ConsoleAdapter:
 
     # -- output ----------------------------------------------------------------------------
 
+    def export_dir(self) -> Path:
+        """EXPORT_DIR, else `exports` beside the SQLite database, else ./exports."""
+        if self.app.settings.export_dir:
+            return Path(self.app.settings.export_dir).expanduser()
+        sqlite_file = self.app.db.sqlite_file
+        return (sqlite_file.parent if sqlite_file is not None else Path(".")) / "exports"
+
+    def save(self, attachment: Attachment) -> Path:
+        """Write a file the bot sent under `export_dir()` (never elsewhere: the name's folder
+        parts are dropped); an existing file of that name is replaced."""
+        folder = self.export_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        name = Path(attachment.filename).name.lstrip(".") or "file"
+        path = folder / name
+        path.write_bytes(attachment.content)
+        return path.absolute()
+
     def show(self, message: Message, *, label: str | None = None) -> None:
+        saved: list[str] = []
+        for attachment in message.attachments:
+            try:
+                path = self.save(attachment)
+            except OSError as exc:
+                log.error("could not write %s: %s", attachment.filename, exc)
+                saved.append(f"{attachment.filename} could not be written: {exc.strerror}")
+            else:
+                saved.append(f"File saved: {path} ({len(attachment.content):,} bytes)")
+        if saved:
+            message = replace(
+                message,
+                attachments=(),
+                footer="\n".join([*([message.footer] if message.footer else []), *saved]),
+            )
         numbered: dict[int, Button] = {}
         for button in message.buttons:
             if button.disabled:

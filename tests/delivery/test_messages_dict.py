@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messages import Button, ButtonStyle, Field, Link, Message, Section, Tone
+from bot.messages import Attachment, Button, ButtonStyle, Field, Link, Message, Section, Tone
 
 texts = st.text(max_size=40)
 messages = st.builds(
@@ -21,10 +21,14 @@ messages = st.builds(
     links=st.lists(st.builds(Link, texts, texts), max_size=3).map(tuple),
     footer=st.none() | texts,
     buttons=st.lists(
-        st.builds(Button, texts, texts, texts, st.sampled_from(ButtonStyle)), max_size=3
+        st.builds(Button, texts, texts, texts, st.sampled_from(ButtonStyle), st.booleans()),
+        max_size=3,
     ).map(tuple),
     private=st.none() | st.booleans(),
     tone=st.sampled_from(Tone),
+    attachments=st.lists(
+        st.builds(Attachment, texts, st.binary(max_size=64), texts), max_size=2
+    ).map(tuple),
 )
 
 

@@ -16,7 +16,7 @@ from bot.ops.cli import main
 from bot.privacy import PrivacySubject
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from cogs.help import HelpCog
-from cogs.privacy import CHUNK, MAX_PARTS, PrivacyCog
+from cogs.privacy import PrivacyCog
 from storage.audit import audit_log
 from storage.communities import ModeratorGrant, members
 from storage.outbox import dm_channels, enqueue, outbox, outbox_messages, undeliverable_recipients
@@ -113,9 +113,14 @@ async def export_json(app: Application, who: Any = ANA) -> dict[str, Any]:
     responder = RecordingResponder()
     outcome = await app.dispatcher.dispatch(invocation("privacy export", who=who), responder)
     assert outcome.status == "ok"
-    assert all(m.private for m in responder.messages)
-    parts = [m.body.removeprefix("```json\n").removesuffix("\n```") for m in responder.messages[1:]]
-    document: dict[str, Any] = json.loads("".join(parts))
+    (reply,) = responder.messages  # one private reply carrying one JSON file
+    assert reply.private
+    (file,) = reply.attachments
+    assert file.content_type == "application/json" and file.filename.endswith(".json")
+    assert file.filename in reply.body
+    text = file.content.decode()
+    document: dict[str, Any] = json.loads(text)
+    assert text == json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     return document
 
 
@@ -253,20 +258,13 @@ async def test_delete_asks_first_then_removes_only_that_members_data(
     assert set(after) == {"memberships"}
 
 
-async def test_large_exports_are_split_and_say_when_cut(make_app: AppFactory) -> None:
+async def test_a_large_export_is_still_one_file(make_app: AppFactory) -> None:
     app = await make_app([PrivacyCog, NotesCog])
     notes = app.cogs["notes"]
     assert isinstance(notes, NotesCog)
-    notes.notes["ana"] = [f"note {i} " + "x" * 200 for i in range(20)]  # ~4.5k chars
+    notes.notes["ana"] = [f"note {i} " + "x" * 200 for i in range(500)]  # ~110 kB of JSON
     document = await export_json(app)
-    assert len(document["data"]["notes"]) == 20
-
-    notes.notes["ana"] = [f"note {i} " + "x" * 200 for i in range(100)]  # > MAX_PARTS chunks
-    responder = RecordingResponder()
-    await app.dispatcher.dispatch(invocation("privacy export", who=ANA), responder)
-    assert len(responder.messages) == 1 + MAX_PARTS
-    assert "mlebot privacy export console ana" in responder.messages[0].body
-    assert all(len(m.body) <= CHUNK + 20 for m in responder.messages[1:])
+    assert document["data"]["notes"] == notes.notes["ana"]
 
 
 def test_cli_export_prints_the_whole_document(

@@ -24,9 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
-from tests.slack.slack_rules import message_error
+from tests.slack.slack_rules import (
+    FILE_NOT_FOUND,
+    INVALID_ARGUMENTS,
+    completed_files,
+    message_error,
+    upload_url_error,
+)
 
 #: Methods whose body is a message (blocks / text) that Slack validates.
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
@@ -51,6 +57,19 @@ class Failure:
     error: str | None = None
     retry_after: float | None = None
     html: bool = False  # answer like a proxy in trouble: an HTML page, not JSON
+
+
+@dataclass
+class UploadedFile:
+    """A file going through the external upload flow (see slack_rules for the sources)."""
+
+    id: str
+    filename: str
+    length: int  # as declared to files.getUploadURLExternal
+    content: bytes | None = None  # once POSTed to the upload URL
+    title: str = ""
+    channel_id: str | None = None  # where files.completeUploadExternal shared it
+    completed: bool = False
 
 
 @dataclass
@@ -96,6 +115,8 @@ class SlackMock:
     revoked: dict[str, str] = field(default_factory=dict)
     #: response_url key -> the messages that replaced the interaction's original message.
     replaced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: file id -> the file, from files.getUploadURLExternal on.
+    files: dict[str, UploadedFile] = field(default_factory=dict)
     response_url_uses: int = RESPONSE_URL_USES
     response_url_seconds: float = RESPONSE_URL_SECONDS
     _limits: dict[str, _Limit] = field(default_factory=dict)
@@ -174,6 +195,7 @@ class SlackMock:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -264,6 +286,64 @@ class SlackMock:
         limit.times.append(now)
         return None
 
+    def shared_files(self) -> list[UploadedFile]:
+        """Files whose upload was completed (shared in a channel or kept private)."""
+        return [f for f in self.files.values() if f.completed]
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: takes the file's bytes (raw, or the first part of a multipart)."""
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="file_not_found")
+        if request.content_type == "multipart/form-data":
+            reader = await request.multipart()
+            part = await reader.next()
+            data = await part.read(decode=False) if isinstance(part, BodyPartReader) else b""
+            upload.content = bytes(data)
+        else:
+            upload.content = await request.read()
+        self._changed.set()
+        return web.Response(text=f"OK - {len(upload.content)}")
+
+    def _files_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            refused = upload_url_error(params)
+            if refused is not None:
+                return self._refused(method, *refused)
+            file_id = f"F{len(self.files) + 1:08d}"
+            self.files[file_id] = UploadedFile(
+                file_id, str(params["filename"]), int(str(params["length"]))
+            )
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        listed = completed_files(params)
+        if isinstance(listed, tuple):
+            return self._refused(method, *listed)
+        channel = params.get("channel_id")
+        if channel is not None:
+            refused = self._channel_error(str(channel))
+            if refused is not None:
+                return self._refused(method, *refused)
+        chosen: list[UploadedFile] = []
+        for item in listed:
+            upload = self.files.get(item["id"])
+            if upload is None or upload.completed or upload.content is None:
+                return self._refused(method, FILE_NOT_FOUND, str(item["id"]))
+            if len(upload.content) != upload.length:
+                detail = (
+                    f"{item['id']}: uploaded {len(upload.content)} bytes, declared {upload.length}"
+                )
+                return self._refused(method, INVALID_ARGUMENTS, detail)
+            chosen.append(upload)
+        for upload, item in zip(chosen, listed, strict=True):
+            upload.title = str(item.get("title") or upload.filename)
+            upload.channel_id = None if channel is None else str(channel)
+            upload.completed = True
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in chosen]}
+
+    def _refused(self, method: str, error: str, detail: str = "") -> dict[str, Any]:
+        self._refuse(method, error, detail)
+        return {"ok": False, "error": error}
+
     def _check(self, method: str, params: dict[str, Any]) -> tuple[str, str] | None:
         if method in MESSAGE_METHODS:
             decoded = dict(params)
@@ -274,11 +354,14 @@ class SlackMock:
             # https://docs.slack.dev/reference/methods/chat.postMessage errors:
             # channel_not_found "Value passed for channel was invalid", not_in_channel
             # "Cannot post user messages to a channel they are not in".
-            channel = str(params.get("channel", ""))
-            if not channel or channel in self.missing_channels:
-                return "channel_not_found", channel
-            if channel in self.not_joined:
-                return "not_in_channel", channel
+            return self._channel_error(str(params.get("channel", "")))
+        return None
+
+    def _channel_error(self, channel: str) -> tuple[str, str] | None:
+        if not channel or channel in self.missing_channels:
+            return "channel_not_found", channel
+        if channel in self.not_joined:
+            return "not_in_channel", channel
         return None
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -350,6 +433,13 @@ class SlackMock:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"}
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            return self._files_answer(method, params)
+        if method == "files.upload":
+            # Slack changelog 2024-04 "a better way to upload files is here to stay": "November
+            # 12, 2025, the files.upload API will be sunset and no longer available". (The
+            # error name is the mock's: Slack's own answer is not documented.)
+            return self._refused(method, "method_deprecated")
         return {"ok": True}
 
 

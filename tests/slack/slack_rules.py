@@ -162,3 +162,42 @@ def message_error(params: dict[str, Any]) -> tuple[str, str] | None:
     if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
         return "msg_too_long", f"text is {len(text)} characters"
     return None
+
+
+# Files: https://docs.slack.dev/reference/methods/files.getUploadURLExternal - required
+# arguments `filename` ("Name of the file being uploaded") and `length` ("Size in bytes of the
+# file being uploaded", an integer); it "returns an upload URL and a file ID". The bytes are then
+# POSTed to that URL. https://docs.slack.dev/reference/methods/files.completeUploadExternal -
+# required `files` ("Array of file ids and their corresponding (optional) titles", e.g.
+# [{"id":"F044GKUHN9Z", "title":"slack-test"}]), optional `channel_id` ("If not specified the
+# file will remain private"); "This method can only be called once" per upload. A missing or
+# malformed argument answers `invalid_arguments`, a file id Slack does not know (or one already
+# completed) `file_not_found`. (files.upload is retired: the mock does not answer it.)
+INVALID_ARGUMENTS = "invalid_arguments"
+FILE_NOT_FOUND = "file_not_found"
+
+
+def upload_url_error(params: dict[str, Any]) -> tuple[str, str] | None:
+    """What files.getUploadURLExternal answers for these arguments (None: accepted)."""
+    if not str(params.get("filename") or "").strip():
+        return INVALID_ARGUMENTS, "missing required field: filename"
+    length = str(params.get("length", ""))
+    if not length.isdigit() or int(length) < 1:
+        return INVALID_ARGUMENTS, "missing required field: length (a positive integer)"
+    return None
+
+
+def completed_files(params: dict[str, Any]) -> list[dict[str, Any]] | tuple[str, str]:
+    """The `files` of a files.completeUploadExternal call, or the (error, detail) Slack
+    answers for a missing or malformed one."""
+    files = params.get("files")
+    if isinstance(files, str):
+        try:
+            files = json.loads(files)
+        except ValueError:
+            return INVALID_ARGUMENTS, "files is not JSON"
+    if not isinstance(files, list) or not files:
+        return INVALID_ARGUMENTS, "missing required field: files"
+    if not all(isinstance(f, dict) and isinstance(f.get("id"), str) for f in files):
+        return INVALID_ARGUMENTS, "each file needs an id"
+    return files

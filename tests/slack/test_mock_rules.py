@@ -174,3 +174,48 @@ async def test_a_long_reply_through_the_real_app_is_valid(slack_bot: SlackBot) -
     await slack_bot.adapter.idle()
     assert isinstance(body, dict)
     assert sum(len(b["text"]["text"]) for b in body["blocks"] if "text" in b) > 3 * 3000
+
+
+async def _error(call: Any) -> str:
+    with pytest.raises(SlackApiError) as refused:
+        await call
+    return str(refused.value.response["error"])
+
+
+async def test_the_external_file_upload_flow_is_strict(slack_mock: SlackMock) -> None:
+    """files.getUploadURLExternal -> POST the bytes -> files.completeUploadExternal, with the
+    arguments and errors of slack_rules; files.upload is retired."""
+    client = AsyncWebClient(token="xoxb-test", base_url=slack_mock.api_url)
+    files = client.files_getUploadURLExternal
+    assert await _error(files(filename="a.json", length=0)) == "invalid_arguments"
+    assert await _error(files(filename="", length=3)) == "invalid_arguments"
+    assert await _error(client.files_completeUploadExternal(files=[])) == "invalid_arguments"
+    unknown = client.files_completeUploadExternal(files=[{"id": "F404"}])
+    assert await _error(unknown) == "file_not_found"
+
+    got = await files(filename="a.json", length=3)
+    file_id, url = str(got["file_id"]), str(got["upload_url"])
+    assert url.startswith("http://127.0.0.1:")
+    early = client.files_completeUploadExternal(files=[{"id": file_id}])
+    assert await _error(early) == "file_not_found"  # nothing uploaded yet
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=b"{}") as resp:  # 2 bytes, 3 declared
+            assert resp.status == 200
+        mismatch = client.files_completeUploadExternal(files=[{"id": file_id}])
+        assert await _error(mismatch) == "invalid_arguments"
+        async with http.post(url, data=b"[1]") as resp:
+            assert resp.status == 200
+    slack_mock.missing_channels.add("C404")
+    elsewhere = client.files_completeUploadExternal(files=[{"id": file_id}], channel_id="C404")
+    assert await _error(elsewhere) == "channel_not_found"
+    done = await client.files_completeUploadExternal(
+        files=[{"id": file_id, "title": "A"}], channel_id="C100"
+    )
+    assert done["files"] == [{"id": file_id, "title": "A"}]
+    (shared,) = slack_mock.shared_files()
+    assert (shared.content, shared.channel_id, shared.title) == (b"[1]", "C100", "A")
+    again = client.files_completeUploadExternal(files=[{"id": file_id}])
+    assert await _error(again) == "file_not_found"  # "can only be called once"
+    retired = client.api_call("files.upload", data={"filename": "a.json", "content": "{}"})
+    assert await _error(retired) == "method_deprecated"
+    slack_mock.refusals.clear()  # all refused on purpose

@@ -48,3 +48,30 @@ async def test_the_delete_prompt_is_replaced_once_answered(
     finally:
         await bot.session.close()
         await bot.app.stop()
+
+
+async def test_the_export_is_uploaded_to_the_members_dm_as_one_json_file(
+    settings: Settings, clock: ManualClock, slack_mock: SlackMock
+) -> None:
+    bot = await build_bot(settings, clock, slack_mock, cogs=(HelpCog, PrivacyCog))
+    try:
+        status, ack = await bot.command("/privacy", "export", user="U777", name="cy")
+        assert status == 200 and ack["response_type"] == "ephemeral"
+        assert "is shared in your direct messages with me" in shown(ack)
+        await slack_mock.wait_for(lambda: bool(slack_mock.shared_files()))
+        (shared,) = slack_mock.shared_files()
+        assert shared.channel_id == "DU777"  # the DM conversations.open gave
+        assert shared.filename.startswith("mlebot-data-slack-U777-") and shared.title
+        assert shared.content is not None and len(shared.content) == shared.length
+        document = json.loads(shared.content)
+        assert document["platform"] == "slack" and document["user_id"] == "U777"
+        assert document["data"]["memberships"][0]["display_name"] == "cy"
+        assert shared.content.decode().startswith('{\n  "data"')
+        assert slack_mock.calls_to("files.upload") == []
+        assert [c.method for c in slack_mock.calls if c.method.startswith("files.")] == [
+            "files.getUploadURLExternal",
+            "files.completeUploadExternal",
+        ]
+    finally:
+        await bot.session.close()
+        await bot.app.stop()

@@ -29,6 +29,7 @@ from bot.adapters.discord import interactions as ix
 from bot.adapters.discord.commands import build_tree, commands_hash, tree_json
 from bot.adapters.discord.render import STORED_ID_PREFIX
 from bot.adapters.discord.responder import InteractionResponder
+from bot.adapters.discord.rest import DiscordRest
 from bot.adapters.discord.sender import DiscordSender, SharedGlobalLimit
 from bot.adapters.discord.welcome import setup_guide
 from bot.commands.context import ActionInvocation, Invocation
@@ -76,19 +77,6 @@ def apply_endpoints(api_base_url: str, gateway_url: str) -> None:
     """
     Route.BASE = api_base_url.rstrip("/")
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
-class DiscordRest:
-    """REST calls through discord.py's HTTP client (its rate-limit handling included)."""
-
-    def __init__(self, client: discord.Client) -> None:
-        self.client = client
-
-    async def request(self, method: str, path: str, *, json: Any = None, **params: Any) -> Any:
-        route = Route(method, path, **params)
-        if json is None:
-            return await self.client.http.request(route)
-        return await self.client.http.request(route, json=json)
 
 
 def intents() -> discord.Intents:
@@ -396,6 +384,7 @@ class DiscordAdapter:
             application_id=str(interaction.application_id),
             remember_buttons=self._remember_buttons,
             component=interaction.type is discord.InteractionType.component,
+            file_size_limit=interaction.filesize_limit,
         )
 
     async def _remember_buttons(self, ids: Mapping[str, str]) -> None:

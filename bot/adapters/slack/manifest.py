@@ -14,8 +14,16 @@ from bot.adapters.slack.naming import EVENTS_PATH, slash_commands
 from bot.commands.registry import CommandRegistry
 
 #: What the bot token needs: slash commands, posting (also to public channels it has not
-#: joined), opening DMs, and reading users for the admin/owner check.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read")
+#: joined), opening DMs, uploading files (a /privacy export), and reading users for the
+#: admin/owner check.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "files:write",
+    "users:read",
+)
 #: Events the adapter handles (it logs an uninstall or a revoked token).
 BOT_EVENTS = ("app_uninstalled", "tokens_revoked")
 MAX_DESCRIPTION = 100

@@ -5,6 +5,10 @@ ack window travels in the acknowledgement itself; if the handler is slower (or d
 command is acknowledged empty and replies follow through `response_url` (up to 5 uses within 30
 minutes), then through `chat.postEphemeral` / `chat.postMessage`. Private replies are ephemeral.
 
+A reply's files (a `/privacy export`) are uploaded with Slack's external upload flow
+(`files.getUploadURLExternal`, the bytes to the upload URL, `files.completeUploadExternal`),
+shared in the person's DM with the bot for a private reply, else in the channel.
+
 A reply is never lost to a refusal and never raises: a spent or expired response_url falls back
 to the Web API; a channel the bot cannot post in (`not_in_channel`, `channel_not_found`, ...)
 falls back from a public post to an ephemeral one, then to a DM with the person.
@@ -16,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -26,7 +31,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.adapters.slack.sender import CREDENTIAL_ERRORS
-from bot.messages import Message
+from bot.messages import Attachment, Message, Tone
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +119,35 @@ class SlackResponder:
 
     async def send(self, message: Message) -> None:
         message = rename_commands(message, self.rename)
-        if self._take_window(message):
-            return
-        await self._acked.wait()
-        await self.post(message)
+        files = message.attachments
+        if files:
+            message = _noting_files(message)
+        if not self._take_window(message):
+            await self._acked.wait()
+            await self.post(message)
+        if files:
+            await self._acked.wait()
+            await self.upload(files, private=message.private is not False)
+
+    async def upload(self, files: tuple[Attachment, ...], *, private: bool) -> None:
+        """Share `files` in the person's DM (private) or the channel; never raises: a refusal
+        is logged and told to the person."""
+        for attachment in files:
+            try:
+                channel = await self._dm_channel() if private else self.channel_id
+                await self.client.files_upload_v2(
+                    file=attachment.content,
+                    filename=attachment.filename,
+                    title=attachment.filename,
+                    channel=channel,
+                )
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                log.warning("Slack refused the file %s (%s)", attachment.filename, error)
+                await self.post(_file_failed(attachment, error))
+            except _NETWORK_ERRORS as exc:
+                log.warning("file %s not sent (%s)", attachment.filename, type(exc).__name__)
+                await self.post(_file_failed(attachment, type(exc).__name__))
 
     async def update(self, message: Message) -> None:
         """Replace the message whose button was clicked, through the click's response_url
@@ -205,7 +235,26 @@ class SlackResponder:
             self._url_uses = RESPONSE_URL_USES
         return False
 
-    async def _direct_message(self, kwargs: dict[str, Any]) -> None:
+    async def _dm_channel(self) -> str:
         opened = await self.client.conversations_open(users=self.user_id)
-        channel = str((opened.get("channel") or {}).get("id", ""))
-        await self.client.chat_postMessage(channel=channel, **kwargs)
+        return str((opened.get("channel") or {}).get("id", ""))
+
+    async def _direct_message(self, kwargs: dict[str, Any]) -> None:
+        await self.client.chat_postMessage(channel=await self._dm_channel(), **kwargs)
+
+
+def _noting_files(message: Message) -> Message:
+    """The message without its files, saying where they go (Slack shares them apart)."""
+    names = ", ".join(a.filename for a in message.attachments)
+    where = "your direct messages with me" if message.private is not False else "this channel"
+    note = f"The file ({names}) is shared in {where}."
+    footer = f"{message.footer}\n{note}" if message.footer else note
+    return replace(message, attachments=(), footer=footer)
+
+
+def _file_failed(attachment: Attachment, error: str) -> Message:
+    return Message(
+        body=f"Sorry, Slack did not take the file {attachment.filename} ({error}).",
+        private=True,
+        tone=Tone.ERROR,
+    )

@@ -54,6 +54,17 @@ COMMAND_TOTAL_LIMIT = 8000
 GLOBAL_COMMANDS_LIMIT = 100
 # Receiving and Responding, "Autocomplete": up to 25 choices (choice name/value 1-100).
 AUTOCOMPLETE_CHOICES = 25
+# Reference, "Uploading Files": "The file upload size limit applies to each file in a request.
+# The default limit is 10 MiB for all users [...] The `attachment_size_limit` value provided when
+# working with interactions is calculated as the maximum of these values." Each file part is
+# named `files[n]`. Opcodes and Status Codes, JSON Error Codes: 40005 "Request entity too large"
+# (HTTP 413).
+DEFAULT_ATTACHMENT_SIZE = 10 * 1024 * 1024
+FILE_FIELD = re.compile(r"files\[\d+\]")
+ENTITY_TOO_LARGE = 40005
+# Files per message: 10 (discord.py refuses more: "files parameter must be a list of up to 10
+# elements"; Discord answers an `attachments` array over 10 with BASE_TYPE_MAX_LENGTH).
+FILES_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -78,18 +89,30 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
-def message_violation(body: Mapping[str, Any] | None) -> Violation | None:
-    """The first rule a message payload (create message, webhook, interaction data) breaks."""
-    for violation in _message_violations(body or {}):
+def message_violation(body: Mapping[str, Any] | None, *, files: int = 0) -> Violation | None:
+    """The first rule a message payload (create message, webhook, interaction data) breaks;
+    `files`: how many `files[n]` parts came with it."""
+    for violation in _message_violations(body or {}, files):
         return violation
     return None
 
 
-def _message_violations(body: Mapping[str, Any]) -> Iterator[Violation]:
+def files_violation(sizes: list[int], *, size_limit: int) -> Violation | None:
+    """Too many files for one message, or one over the size limit (bytes)."""
+    if len(sizes) > FILES_LIMIT:
+        return _too_many("attachments", FILES_LIMIT)
+    if any(size > size_limit for size in sizes):
+        return Violation(413, ENTITY_TOO_LARGE, "", "", "Request entity too large")
+    return None
+
+
+def _message_violations(body: Mapping[str, Any], files: int = 0) -> Iterator[Violation]:
     content = body.get("content") or ""
     embeds = body.get("embeds") or []
     rows = body.get("components") or []
-    if not content and not embeds and not rows and not body.get("sticker_ids"):
+    # Message Resource, Create Message: "At least one of content, embeds, sticker_ids,
+    # components, files[n], or poll is required."
+    if not content and not embeds and not rows and not body.get("sticker_ids") and not files:
         yield Violation(400, EMPTY_MESSAGE, "", "", "Cannot send an empty message")
     if len(content) > CONTENT_LIMIT:
         yield _too_long("content", CONTENT_LIMIT)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.emulators.discord import rules
 from tests.emulators.discord.ratelimits import RateLimits
@@ -55,6 +55,17 @@ class Call:
     path: str  # without the /api/v10 prefix
     body: Any
     headers: Mapping[str, str]
+    files: tuple[Upload, ...] = ()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as a `files[n]` part of a multipart request."""
+
+    field: str
+    filename: str
+    content: bytes
+    content_type: str
 
 
 @dataclass
@@ -171,6 +182,13 @@ class DiscordEmulator:
         self._ids = itertools.count(1_000_000_000_000_000_000)
         self._interaction_tokens: dict[str, str] = {}  # token -> interaction id
         self._interaction_kinds: dict[str, int] = {}  # interaction id -> interaction type
+        #: The `attachment_size_limit` new interactions carry (Discord docs, Receiving and
+        #: Responding, Interaction Structure: "Attachment size limit in bytes"); files over it
+        #: are refused on that interaction's callback and webhooks.
+        self.attachment_size_limit = rules.DEFAULT_ATTACHMENT_SIZE
+        self._size_limits: dict[str, int] = {}  # interaction token -> its limit
+        #: Files received, by interaction token (callbacks and webhooks) or channel id.
+        self.files: dict[str, list[Upload]] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -247,13 +265,19 @@ class DiscordEmulator:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        files: tuple[Upload, ...] = ()
+        refused: web.Response | None = None
+        if request.content_type == "multipart/form-data":
+            body, files, refused = await _read_multipart(request)
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
-        call = Call(request.method, path, body, dict(request.headers))
+        call = Call(request.method, path, body, dict(request.headers), files)
         self.calls.append(call)
         try:
-            response = await self._answer(request, path, body)
+            if refused is not None:
+                return refused
+            response = await self._answer(request, path, body, files)
             if response.status in (401, 403) or (
                 response.status == 429 and response.headers.get("X-RateLimit-Scope") != "shared"
             ):
@@ -267,7 +291,9 @@ class DiscordEmulator:
         request carrying it is answered 401 and the gateway closes IDENTIFY with 4004."""
         self.token = f"revoked-{self.token}"
 
-    async def _answer(self, request: web.Request, path: str, body: Any) -> web.StreamResponse:
+    async def _answer(
+        self, request: web.Request, path: str, body: Any, files: tuple[Upload, ...] = ()
+    ) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
             ("/interactions/", "/webhooks/")
         ):
@@ -281,12 +307,17 @@ class DiscordEmulator:
         headers, retry_after, is_global = self.rate_limits.take(request.method, path)
         if retry_after is not None:
             return _rate_limited(headers, retry_after, is_global=is_global)
-        response = await self._route(request.method, path, body, request.query)
+        response = await self._route(request.method, path, body, request.query, files)
         response.headers.update(headers)
         return response
 
     async def _route(
-        self, method: str, path: str, body: Any, query: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        query: Mapping[str, str],
+        files: tuple[Upload, ...] = (),
     ) -> web.StreamResponse:
         app = re.escape(self.application_id)
         if method == "GET" and path == "/users/@me":
@@ -337,7 +368,7 @@ class DiscordEmulator:
             return _json(self.commands.get(scope, []))
         m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
         if m and method == "POST":
-            return self._callback(m.group(1), m.group(2), body, query)
+            return self._callback(m.group(1), m.group(2), body, query, files)
         m = re.fullmatch(rf"/webhooks/{app}/([^/]+)/messages/@original", path)
         if m and method == "DELETE":
             if m.group(1) not in self._interaction_tokens:
@@ -351,16 +382,22 @@ class DiscordEmulator:
                 return _error(404, 10015, "Unknown Webhook")
             if self._age(token) > self.token_seconds:
                 return _error(401, 50027, "Invalid Webhook Token")
-            violation = rules.message_violation(body)
-            if violation is not None and not (method == "PATCH" and _edits_nothing(body)):
+            too_big = self._files_violation(files, token)
+            if too_big is not None:
+                return _violation(too_big)
+            violation = rules.message_violation(body, files=len(files))
+            if violation is not None and not (
+                method == "PATCH" and _edits_nothing(body) and not files
+            ):
                 return _violation(violation)
-            message = self._message(self.new_id(), body)
+            message = self._message(self.new_id(), body, files)
+            self.files.setdefault(token, []).extend(files)
             message["edit_original"] = method == "PATCH"
             self.webhook_messages.setdefault(token, []).append(message)
             return _json(message)
         m = re.fullmatch(r"/channels/(\d+)/messages", path)
         if m and method == "POST":
-            return self._create_message(m.group(1), body)
+            return self._create_message(m.group(1), body, files)
         if method == "POST" and path == "/users/@me/channels":
             user_id = str((body or {}).get("recipient_id", ""))
             if user_id in self.unknown_users:
@@ -396,9 +433,23 @@ class DiscordEmulator:
             "flags": 0,
         }
 
-    def _message(self, message_id: str, body: Any) -> dict[str, Any]:
+    def _message(
+        self, message_id: str, body: Any, files: tuple[Upload, ...] = ()
+    ) -> dict[str, Any]:
         data = dict(body or {})
+        attachments = [
+            {
+                "id": self.new_id(),
+                "filename": f.filename,
+                "size": len(f.content),
+                "content_type": f.content_type,
+                "url": f"{self.api_url}/attachments/{f.filename}",
+                "proxy_url": f"{self.api_url}/attachments/{f.filename}",
+            }
+            for f in files
+        ]
         return {
+            "attachments": attachments,
             "id": message_id,
             "type": 0,
             "content": data.get("content", ""),
@@ -413,8 +464,21 @@ class DiscordEmulator:
     def _age(self, token: str) -> float:
         return self.clock() - self._interaction_born.get(token, self.clock())
 
+    def _files_violation(
+        self, files: tuple[Upload, ...], token: str | None
+    ) -> rules.Violation | None:
+        """Too many files, or one over the size limit: the interaction's
+        `attachment_size_limit`, else Discord's default."""
+        limit = self._size_limits.get(token or "", rules.DEFAULT_ATTACHMENT_SIZE)
+        return rules.files_violation([len(f.content) for f in files], size_limit=limit)
+
     def _callback(
-        self, interaction_id: str, token: str, body: Any, query: Mapping[str, str]
+        self,
+        interaction_id: str,
+        token: str,
+        body: Any,
+        query: Mapping[str, str],
+        files: tuple[Upload, ...] = (),
     ) -> web.StreamResponse:
         if self._interaction_tokens.get(token) != interaction_id:
             return _error(404, 10062, "Unknown interaction")
@@ -430,29 +494,41 @@ class DiscordEmulator:
             return _form_error(
                 "type", f"Callback type {kind} is only valid for component interactions"
             )
-        violation = _callback_violation(body or {})
+        if files and kind not in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            return _form_error("files", f"Callback type {kind} carries no message")
+        too_big = self._files_violation(files, token)
+        if too_big is not None:
+            return _violation(too_big)
+        violation = _callback_violation(body or {}, files=len(files))
         if violation is not None:
             return _violation(violation)
         done.append(body)
+        self.files.setdefault(token, []).extend(files)
         return web.Response(status=204)
 
-    def _create_message(self, channel_id: str, body: Any) -> web.StreamResponse:
+    def _create_message(
+        self, channel_id: str, body: Any, files: tuple[Upload, ...] = ()
+    ) -> web.StreamResponse:
         known = {cid for g in self.guilds.values() for cid in g.channels}
         dm_users = {cid: uid for uid, cid in self.dm_channels.items()}
         if channel_id not in known and channel_id not in dm_users:
             return _error(404, 10003, "Unknown Channel")
         if channel_id in dm_users and dm_users[channel_id] in self.closed_dms:
             return _error(403, 50007, "Cannot send messages to this user")
-        violation = rules.message_violation(body)
+        too_big = self._files_violation(files, None)
+        if too_big is not None:
+            return _violation(too_big)
+        violation = rules.message_violation(body, files=len(files))
         if violation is not None:
             return _violation(violation)
+        self.files.setdefault(channel_id, []).extend(files)
         posted = self.messages.setdefault(channel_id, [])
         nonce = (body or {}).get("nonce")
         if nonce is not None and (body or {}).get("enforce_nonce"):
             for existing in posted:
                 if existing["nonce"] == nonce:
                     return _json(existing)
-        message = self._message(self.new_id(), body)
+        message = self._message(self.new_id(), body, files)
         message["channel_id"] = channel_id
         posted.append(message)
         self.messages_created += 1
@@ -663,6 +739,7 @@ class DiscordEmulator:
         interaction_id, token = self.new_id(), f"tok-{self.new_id()}"
         self._interaction_tokens[token] = interaction_id
         self._interaction_kinds[interaction_id] = kind
+        self._size_limits[token] = self.attachment_size_limit
         self._interaction_born[token] = self.clock()
         user = self._user(user_id, user_name)
         out: dict[str, Any] = {
@@ -676,7 +753,7 @@ class DiscordEmulator:
             "app_permissions": "0",
             "entitlements": [],
             "authorizing_integration_owners": {},
-            "attachment_size_limit": 10_485_760,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if guild_id is not None:
             guild = self.guilds[guild_id]
@@ -785,6 +862,10 @@ class DiscordEmulator:
         out.extend(self.webhook_messages.get(str(interaction["token"]), []))
         return out
 
+    def files_for(self, interaction: Mapping[str, Any]) -> list[Upload]:
+        """The files the bot sent answering `interaction` (callback, edits and follow-ups)."""
+        return list(self.files.get(str(interaction["token"]), []))
+
     def updates(self, interaction: Mapping[str, Any]) -> list[dict[str, Any]]:
         """What a button click replaced its message with (type 7 UPDATE_MESSAGE data)."""
         return [
@@ -815,6 +896,37 @@ def _value_type(value: Any) -> int:
     if isinstance(value, float):
         return 10
     return 3
+
+
+async def _read_multipart(
+    request: web.Request,
+) -> tuple[Any, tuple[Upload, ...], web.Response | None]:
+    """(payload_json, the files, a refusal) of a multipart/form-data request, checked against
+    Discord docs, Reference, "Uploading Files": every `files[n]` part has a filename and a
+    unique name; the JSON body is the `payload_json` part."""
+    body: Any = None
+    files: list[Upload] = []
+    names: set[str] = set()
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            return None, (), _form_error("files", "nested multipart is not accepted")
+        name = part.name or ""
+        data = await part.read(decode=False)
+        if name == "payload_json":
+            try:
+                body = json.loads(bytes(data))
+            except ValueError:
+                return None, (), _form_error("payload_json", "Invalid JSON")
+        elif rules.FILE_FIELD.fullmatch(name):
+            if name in names or not part.filename:
+                return None, (), _form_error(name, "files[n] needs a filename and a unique name")
+            names.add(name)
+            kind = part.headers.get("Content-Type", "application/octet-stream")
+            files.append(Upload(name, part.filename, bytes(data), kind))
+        else:
+            return None, (), _form_error(name, f"Unknown form field {name!r}")
+    return body, tuple(files), None
 
 
 def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -849,13 +961,13 @@ COMPONENT_ONLY_CALLBACKS = frozenset({6, 7})
 MESSAGE_COMPONENT = 3
 
 
-def _callback_violation(body: Mapping[str, Any]) -> rules.Violation | None:
+def _callback_violation(body: Mapping[str, Any], *, files: int = 0) -> rules.Violation | None:
     data = body.get("data") or {}
     kind = body.get("type")
     if kind == CHANNEL_MESSAGE:
-        return rules.message_violation(data)
-    if kind == UPDATE_MESSAGE and not _edits_nothing(data):
-        return rules.message_violation(data)
+        return rules.message_violation(data, files=files)
+    if kind == UPDATE_MESSAGE and not (_edits_nothing(data) and not files):
+        return rules.message_violation(data, files=files)
     if kind == AUTOCOMPLETE_RESULT:
         return rules.autocomplete_violation(list(data.get("choices") or []))
     return None
