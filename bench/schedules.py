@@ -2,7 +2,7 @@
 
     uv run python -m bench.schedules --schedules 100000 [--due-same-minute 10000]
         [--community-schedules 1000] [--processes 3] [--kill-one-at 0.5]
-        [--claim-lease-seconds 60] [--database-url postgresql://...]
+        [--claim-lease-seconds 60] [--database-url postgresql://...] [--job dsa]
 
 On a fresh database (SQLite in a temporary folder unless `--database-url` is given; a
 PostgreSQL database given is emptied first), N personal schedules (daily, in four zones whose
@@ -14,6 +14,9 @@ through the real path: the process's one timer wakes at the due instant and clai
 (one DM each) and enqueues the slot's runs in batches. With `--kill-one-at F` the first
 process is SIGKILLed once F of the minute's runs are recorded; the others take over its claims
 after the claim lease (`--produce-ms` makes composing slower, so the kill finds claims open).
+`--job dsa` makes the reminders the real `dsa.reminder` job of the DSA cog (each member's own
+pick within their difficulty filter, their streak, the problem's buttons) instead of the
+benchmark's one-line DM.
 
 Figures: start_s (slowest process, `Application.start()` to ready), slot_run_s (the slot instant
 to the last run recorded with its DM), runs_per_s (M / slot_run_s), fire_lag_p99_s (p99 over the
@@ -48,6 +51,8 @@ from bot.scheduling.jobs import Delivery, Destination, DestinationKind, JobKind,
 from bot.scheduling.runs import RunResult, run_key
 from bot.settings import load_settings
 from bot.timing.recurrence import WeeklyAt, next_fire
+from cogs.dsa.base import REMINDER_KIND
+from cogs.dsa.cog import DsaCog
 from storage.database import Database
 from storage.outbox import outbox
 from storage.schedules import DONE, schedule_runs, schedules
@@ -102,7 +107,7 @@ class ShiftedClock:
 # -- preparing the database ---------------------------------------------------------------
 
 
-async def prepare(url: str, count: int, due: int, community_count: int) -> None:
+async def prepare(url: str, count: int, due: int, community_count: int, job: str) -> None:
     """A fresh schema with the schedules written in bulk (as the service writes them)."""
     settings = load_settings(None, database_url=url, cogs=[])
     # Just before the processes start (application time): no other slot falls between this and
@@ -114,7 +119,7 @@ async def prepare(url: str, count: int, due: int, community_count: int) -> None:
             await conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             await conn.execute(sa.text("CREATE SCHEMA public"))
     await db.close()
-    app = Application(settings, cog_classes=[BenchCog])
+    app = Application(settings, cog_classes=cogs_for(job))
     await app.start(services=False)
     community = await app.communities.ensure(
         "console", "console", "bench", default_timezone="UTC", now=now
@@ -125,7 +130,8 @@ async def prepare(url: str, count: int, due: int, community_count: int) -> None:
         if i >= due:  # any other minute of the day
             minute = (at.hour * 60 + at.minute + 1 + i % 1439) % 1440
             at = dtime(minute // 60, minute % 60)
-        rows.append(_row(community.id, KIND, f"{KIND}@u{i}", f"u{i}", at, zone_name, now))
+        kind, params = reminder_of(job, i)
+        rows.append(_row(community.id, kind, f"{kind}@u{i}", f"u{i}", at, zone_name, now, params))
     for i in range(community_count):
         rows.append(_row(community.id, POST, f"post-{i}", None, dtime(12, i % 60), "UTC", now))
     async with app.db.transaction() as conn:
@@ -134,8 +140,28 @@ async def prepare(url: str, count: int, due: int, community_count: int) -> None:
     await app.stop()
 
 
+def cogs_for(job: str) -> list[type[Cog]]:
+    return [BenchCog, DsaCog] if job == "dsa" else [BenchCog]
+
+
+def reminder_of(job: str, i: int) -> tuple[str, dict[str, Any]]:
+    """The kind and params of reminder `i` (the real DSA reminder's, with a difficulty filter
+    for two members in three, as `/dsa remind set` stores them)."""
+    if job != "dsa":
+        return KIND, {}
+    difficulties = [("easy", "medium", "")[i % 3]] if i % 3 != 2 else []
+    return REMINDER_KIND, {"difficulties": difficulties, "patterns": [], "name": f"Member {i}"}
+
+
 def _row(
-    community_id: int, kind: str, name: str, owner: str | None, at: dtime, zone: str, now: datetime
+    community_id: int,
+    kind: str,
+    name: str,
+    owner: str | None,
+    at: dtime,
+    zone: str,
+    now: datetime,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     rule = WeeklyAt(EVERY_DAY, at)
     return {
@@ -146,7 +172,7 @@ def _row(
         "channel_name": None if owner else "general",
         "recurrence": rule.to_text(),
         "timezone": zone,
-        "params": {},
+        "params": params or {},
         "paused": False,
         "owner_user_id": owner,
         "active_since": now,
@@ -165,7 +191,7 @@ async def worker(args: argparse.Namespace) -> None:
     lease, wait_s = args.claim_lease_seconds, args.timeout
     BenchCog.produce_seconds = args.produce_ms / 1000
     settings = load_settings(None, database_url=url, cogs=[])
-    app = Application(settings, clock=ShiftedClock(slot_at), cog_classes=[BenchCog])
+    app = Application(settings, clock=ShiftedClock(slot_at), cog_classes=cogs_for(args.job))
     app.schedules.claim_lease = timedelta(seconds=lease)
     done: list[RunResult] = []
 
@@ -244,7 +270,9 @@ async def outcome(url: str, due: int) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     started = time.perf_counter()
-    asyncio.run(prepare(url, args.schedules, args.due_same_minute, args.community_schedules))
+    asyncio.run(
+        prepare(url, args.schedules, args.due_same_minute, args.community_schedules, args.job)
+    )
     prepare_s = time.perf_counter() - started
     # The busy minute comes this long after the processes were launched (they start first).
     slot_at = time.time() + args.lead_seconds
@@ -257,6 +285,7 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         *("--schedules", str(args.schedules), "--due-same-minute", str(args.due_same_minute)),
         *("--claim-lease-seconds", str(args.claim_lease_seconds)),
         *("--produce-ms", str(args.produce_ms), "--timeout", str(args.timeout)),
+        *("--job", args.job),
     ]
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(args.processes)
@@ -286,6 +315,7 @@ def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "community_schedules": args.community_schedules,
         "due_same_minute": args.due_same_minute,
         "processes": args.processes,
+        "job": args.job,
         "backend": "postgresql" if url.startswith("postgres") else "sqlite",
         "prepare_s": round(prepare_s, 1),
         "start_s": round(max(r["start_s"] for r in results), 3),
@@ -346,6 +376,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--produce-ms", type=float, default=0.0, help="time to compose one")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--job", choices=("bench", "dsa"), default="bench", help="dsa: the real DSA reminder"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--slot-at", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
