@@ -249,9 +249,16 @@ def pick_for_member(
     ]
     if not pool:
         return None
-    fresh = [p for p in pool if p.id not in skipped] or pool
-    by_id = {p.id: p for p in problems}
-    practised = Counter(by_id[s].pattern for s in solved if s in by_id)
-    least = min(practised[p.pattern] for p in fresh)
-    candidates = sorted((p for p in fresh if practised[p.pattern] == least), key=lambda p: p.id)
+    fresh = ([p for p in pool if p.id not in skipped] or pool) if skipped else pool
+    # (Called once per due reminder: a popular minute has thousands, so no per-call index.)
+    practised = Counter(p.pattern for p in problems if p.id in solved) if solved else Counter()
+    least = min(practised[p.pattern] for p in fresh) if practised else 0
+    candidates = sorted(
+        (p for p in fresh if practised[p.pattern] == least) if practised else fresh,
+        key=_by_id,
+    )
     return candidates[_rng(seed).randrange(len(candidates))]
+
+
+def _by_id(problem: Problem) -> str:
+    return problem.id
