@@ -7,7 +7,8 @@ A batch (`_run_batch`), whatever triggered it (the process's timer, `run_due`, s
    inserts a RUNNING run row per slot to run (unique on (schedule, slot): a slot already
    claimed is skipped), records the missed ones, and advances each `next_due_at` to the slot
    after now;
-2. each job kind's `produce` is called OUTSIDE any transaction (it may read the database);
+2. each job kind composes its runs OUTSIDE any transaction (`bot.scheduling.produce`; it may
+   read the database), a batch kind all of them in one call;
 3. ONE transaction records every outcome and hands all deliveries to the outbox in bulk, for
    the claims this process still holds (checked under lock in that transaction).
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,14 +37,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands.context import Actor
 from bot.commands.errors import UsageError
 from bot.ops.logs import with_log_context
-from bot.scheduling.jobs import Delivery, RunContext, RunSkipped
+from bot.scheduling.jobs import Delivery
 from bot.scheduling.jobs import run_key as run_key  # its home is jobs; re-exported here
-from bot.timing.recurrence import Rule, next_fire, parse_rule, previous_fires, zone
+from bot.scheduling.produce import Claim, produce_all
+from bot.timing.recurrence import Rule, next_fire, parse_rule, previous_fires
 from storage.schedules import DONE, FAILED, MISSED, RUNNING, Schedule, ScheduleRepository
 
 if TYPE_CHECKING:
     from bot.app import Application
-    from storage.communities import Community
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ CLAIM_LEASE = timedelta(seconds=60)
 #: Attempts at the transaction recording a batch's outcomes and deliveries.
 RECORD_ATTEMPTS = 3
 RECORD_BACKOFF_SECONDS = 1.0
-#: `produce` calls in progress at once per process (each may use a database connection).
-PRODUCE_CONCURRENCY = 8
 #: At most this many missed slots are recorded per schedule in one catch-up.
 MAX_MISSED_RECORDED = 50
 
@@ -96,22 +95,6 @@ class DuePlan:
     run: datetime | None
     late: bool
     missed: list[datetime]
-
-
-@dataclass(slots=True)
-class _Claim:
-    """A claimed slot on its way through produce and record."""
-
-    run_id: int
-    schedule: Schedule
-    slot: datetime
-    late: bool
-    community: Community | None
-    status: str = DONE
-    outcome: str = ""
-    manual: bool = False
-    skipped: str = ""  # why the job sent nothing (RunSkipped)
-    deliveries: list[Delivery] = field(default_factory=list)
 
 
 def plan_due(
@@ -214,7 +197,7 @@ class RunsMixin:
 
     async def _run_batch(self, now: datetime) -> tuple[list[RunResult], bool]:
         """Claim, produce and record one batch; (results, whether the batch was full)."""
-        claims: list[_Claim] = []
+        claims: list[Claim] = []
         taken: list[RunResult] = []
         async with self.app.db.transaction() as conn:
             due = await self.repo.lock_due(conn, now, BATCH)
@@ -252,7 +235,7 @@ class RunsMixin:
                 taken.append(RunResult(schedule, plan.run, "taken", plan.late))
                 continue
             community = found.get(schedule.community_id)
-            claims.append(_Claim(run_id, schedule, plan.run, plan.late, community))
+            claims.append(Claim(run_id, schedule, plan.run, plan.late, community))
         results = await self._produce_and_record(claims)
         await self._notify(results)
         return taken + results, len(due) == BATCH
@@ -267,11 +250,11 @@ class RunsMixin:
             return []
         log.warning("taking over %d schedule run(s) of a process that stopped", len(stale))
         found = await self.repo.get_many([r.schedule_id for r in stale])
-        claims: list[_Claim] = []
+        claims: list[Claim] = []
         for run in stale:
             schedule = found.get(run.schedule_id)
             if schedule is not None:
-                claims.append(_Claim(run.id, schedule, run.scheduled_for, run.late, None))
+                claims.append(Claim(run.id, schedule, run.scheduled_for, run.late, None))
         results = await self._produce_and_record(claims)
         await self._notify(results)
         return results
@@ -311,119 +294,18 @@ class RunsMixin:
         )
         if run_id is None:
             return RunResult(schedule, slot, "taken", late)
-        claim = _Claim(run_id, schedule, slot, late, None, manual=manual)
+        claim = Claim(run_id, schedule, slot, late, None, manual=manual)
         results = await self._produce_and_record([claim])
         await self._notify(results)
         return results[0]
 
-    async def _produce_and_record(self, claims: list[_Claim]) -> list[RunResult]:
+    async def _produce_and_record(self, claims: list[Claim]) -> list[RunResult]:
         if not claims:
             return []
-        gate = asyncio.Semaphore(PRODUCE_CONCURRENCY)
-        singles: list[_Claim] = []
-        batches: dict[str, list[_Claim]] = {}
-        for claim in claims:
-            job = self.app.jobs.get(claim.schedule.kind)
-            if job is not None and job.produce_many is not None:
-                batches.setdefault(job.name, []).append(claim)
-            else:
-                singles.append(claim)
-
-        async def produce(claim: _Claim) -> None:
-            async with gate:
-                await self._produce(claim)
-
-        async def produce_many(kind: str, group: list[_Claim]) -> None:
-            async with gate:
-                await self._produce_many(kind, group)
-
-        await asyncio.gather(
-            *(produce(c) for c in singles),
-            *(produce_many(kind, group) for kind, group in batches.items()),
-        )
+        await produce_all(self.app, claims)
         return await self._record(claims)
 
-    async def _produce(self, claim: _Claim) -> None:
-        try:
-            job = self.app.jobs.get(claim.schedule.kind)
-            if job is None:
-                raise LookupError(
-                    f"job kind {claim.schedule.kind!r} is not installed (is its cog enabled?)"
-                )
-            deliveries: list[Delivery] | Exception = list(
-                await job.produce(await self._context(claim))
-            )
-        except Exception as exc:
-            deliveries = exc
-        self._settle(claim, deliveries)
-
-    async def _produce_many(self, kind: str, claims: list[_Claim]) -> None:
-        """Compose a batch of one kind in one call (`JobKind.produce_many`)."""
-        job = self.app.jobs[kind]
-        assert job.produce_many is not None
-        contexts: list[RunContext] = []
-        ready: list[_Claim] = []
-        for claim in claims:
-            try:
-                contexts.append(await self._context(claim))
-                ready.append(claim)
-            except Exception as exc:
-                self._settle(claim, exc)
-        if not ready:
-            return
-        try:
-            outcomes: Sequence[list[Delivery] | Exception] = await job.produce_many(contexts)
-            if len(outcomes) != len(ready):
-                raise RuntimeError(
-                    f"job kind {kind!r} returned {len(outcomes)} outcomes for {len(ready)} runs"
-                )
-        except Exception as exc:
-            outcomes = [exc] * len(ready)
-        for claim, outcome in zip(ready, outcomes, strict=True):
-            self._settle(claim, list(outcome) if isinstance(outcome, list) else outcome)
-
-    async def _context(self, claim: _Claim) -> RunContext:
-        schedule = claim.schedule
-        community = claim.community or await self.app.communities.get(schedule.community_id)
-        if community is None:
-            raise LookupError(f"community {schedule.community_id} no longer exists")
-        return RunContext(
-            app=self.app,
-            community=community,
-            schedule_id=schedule.id,
-            schedule_name=schedule.name,
-            scheduled_for=claim.slot,
-            late=claim.late,
-            channel_id=schedule.channel_id,
-            channel_name=schedule.channel_name,
-            params=dict(schedule.params),
-            owner_user_id=schedule.owner_user_id,
-            manual=claim.manual,
-            timezone=schedule.timezone,
-        )
-
-    def _settle(self, claim: _Claim, outcome: list[Delivery] | Exception) -> None:
-        """Note what composing `claim` gave: its deliveries, a skip, or a failure."""
-        schedule = claim.schedule
-        if isinstance(outcome, RunSkipped):
-            claim.skipped = str(outcome)
-            return
-        if isinstance(outcome, Exception):
-            claim.status = FAILED
-            claim.outcome = f"error: {type(outcome).__name__}: {outcome}"[:500]
-            log.error(
-                "schedule %d (%s): run for %s failed",
-                schedule.id,
-                schedule.name,
-                claim.slot,
-                exc_info=outcome,
-            )
-            return
-        if claim.late:
-            outcome = [self._mark_late(d, schedule, claim.slot) for d in outcome]
-        claim.deliveries = outcome
-
-    async def _record(self, claims: list[_Claim]) -> list[RunResult]:
+    async def _record(self, claims: list[Claim]) -> list[RunResult]:
         """One transaction: every outcome and every delivery, or none (safe to retry)."""
         queued: dict[str, int] = {}
         owned: set[int] = set()
@@ -479,7 +361,7 @@ class RunsMixin:
         return results
 
     @staticmethod
-    def _outcome(claim: _Claim, queued: dict[str, int], now: datetime) -> dict[str, Any]:
+    def _outcome(claim: Claim, queued: dict[str, int], now: datetime) -> dict[str, Any]:
         count = queued.get(run_key(claim.schedule.id, claim.slot), 0)
         if claim.status == DONE:
             claim.outcome = (
@@ -525,14 +407,3 @@ class RunsMixin:
         row = self._claim_row(schedule_id, slot, False, False, now)
         row.update(status=MISSED, outcome="the bot was offline", finished_at=now)
         return row
-
-    @staticmethod
-    def _mark_late(delivery: Delivery, schedule: Schedule, slot: datetime) -> Delivery:
-        local = slot.astimezone(zone(schedule.timezone))
-        note = (
-            f"Scheduled for {local:%a %d %b %H:%M} ({schedule.timezone}); "
-            "the bot was offline, so this comes late."
-        )
-        message = delivery.message
-        footer = f"{message.footer} · {note}" if message.footer else note
-        return replace(delivery, message=replace(message, footer=footer))
