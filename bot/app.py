@@ -20,7 +20,7 @@ from bot.scheduling.jobs import JobKind
 from bot.scheduling.scheduler import ScheduleService
 from bot.settings import Settings
 from bot.timing.clock import Clock, SystemClock
-from storage import migrations, outbox
+from storage import migrations
 from storage.audit import AuditRepository
 from storage.button_ids import ButtonIdStore
 from storage.communities import CommunityRepository
@@ -50,14 +50,15 @@ class Application:
         self.state = StateRepository(self.db)
         #: Button custom ids a platform could not carry, behind short ids (adapters use it).
         self.button_ids = ButtonIdStore(self.db)
-        self.schedules = ScheduleService(self, enqueue=outbox.enqueue_runs)
+        #: The outbox engine: adapters register their Sender here; everything sent on the
+        #: bot's own initiative is queued through it (queue / queue_in / queue_runs), which
+        #: wakes the workers once the queueing transaction commits.
+        self.delivery = DeliveryEngine(self)
+        self.dispatcher.invocation_observers.append(self.delivery.on_invocation)
+        self.schedules = ScheduleService(self, enqueue=self.delivery.queue_runs)
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []
-        #: The outbox engine: adapters register their Sender here; producers call wake().
-        self.delivery = DeliveryEngine(self)
-        self.dispatcher.invocation_observers.append(self.delivery.on_invocation)
-        self.schedules.run_observers.append(self.delivery.on_run)
         #: Prometheus metrics (`/metrics`); features call its hooks (see bot/ops/metrics.py).
         self.metrics = Metrics(self)
         self.metrics.attach()

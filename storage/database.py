@@ -8,7 +8,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,8 @@ class Database:
         self._identity: tuple[int, int] | None = None
         #: What happened to the file, once it vanished (then every transaction is refused).
         self.vanished: str | None = None
+        #: Per open `transaction()`: what to call once it commits (`after_commit`).
+        self._after_commit: dict[AsyncConnection, list[Callable[[], object]]] = {}
         if self.is_sqlite:
             path = self.url.database or ""
             if path != ":memory:" and not path.startswith("file:"):
@@ -121,11 +123,31 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside a transaction, committed on success, rolled back on error."""
+        """A connection inside a transaction, committed on success, rolled back on error;
+        once it committed, the hooks given to `after_commit` for it run, in order."""
         if self._identity is not None and self.check_file() is not None:
             raise DatabaseVanished(self.vanished)
+        hooks: list[Callable[[], object]] = []
         async with self.engine.begin() as conn:
-            yield conn
+            self._after_commit[conn] = hooks
+            try:
+                yield conn
+            finally:
+                del self._after_commit[conn]
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # the transaction committed: a hook must not make it look failed
+                log.exception("an after-commit hook failed")
+
+    def after_commit(self, conn: AsyncConnection, hook: Callable[[], object]) -> None:
+        """Call `hook` once the transaction of `conn` (one from `transaction()`) has committed;
+        never if it rolls back. For work that must see the transaction's rows, such as waking
+        a worker that will read them."""
+        hooks = self._after_commit.get(conn)
+        if hooks is None:
+            raise ValueError("after_commit needs a connection from Database.transaction()")
+        hooks.append(hook)
 
     async def wait_until_reachable(self, seconds: float) -> None:
         """Connect once, retrying errors that may pass (refused, starting up) for up to

@@ -1,9 +1,11 @@
 """The delivery outbox: what the bot must send on its own initiative, one row per recipient.
 
-Producers (the scheduler) call `enqueue` inside the transaction that records a run, so a run's
-messages are stored exactly once. Identical message bodies are stored once in
-`outbox_messages` and shared by every row that sends them (a digest to 10,000 members is one
-body and 10,000 small rows). The delivery engine (bot/delivery) claims and finishes rows.
+The bot queues only through its delivery service (`app.delivery`, bot/delivery/queueing.py),
+which calls `enqueue_runs` inside the producer's transaction (the one recording a run, say), so
+a run's messages are stored exactly once, and wakes the workers after the commit. Identical
+message bodies are stored once in `outbox_messages` and shared by every row that sends them (a
+digest to 10,000 members is one body and 10,000 small rows). The delivery engine
+(bot/delivery) claims and finishes rows.
 
 Size: one aggregate - its tables, `enqueue` and the `OutboxStore` queries the engine and
 `delivery status` run; splitting would scatter the outbox's invariants across files.

@@ -28,13 +28,13 @@ import random
 import secrets
 import socket
 from collections import Counter, deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.limits import PlatformLimits, TokenBucket, global_bucket
+from bot.delivery.queueing import QueueMixin
 from bot.delivery.sender import (
     InvalidCredentials,
     PermanentError,
@@ -44,14 +44,13 @@ from bot.delivery.sender import (
 )
 from bot.delivery.timer import Timer
 from bot.messages import Message
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind
-from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome, enqueue
+from bot.scheduling.jobs import Destination, DestinationKind
+from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome
 from storage.sender_lease import SenderLease
 
 if TYPE_CHECKING:
     from bot.app import Application
     from bot.commands.context import Actor
-    from bot.scheduling.scheduler import RunResult
     from storage.communities import Community
 
 log = logging.getLogger(__name__)
@@ -652,8 +651,9 @@ class SenderBusy(Exception):
         self.holder = holder
 
 
-class DeliveryEngine:
-    """`app.delivery`: register a Sender per platform; the engine does the rest."""
+class DeliveryEngine(QueueMixin):
+    """`app.delivery`: register a Sender per platform; queue through it (`QueueMixin`); the
+    engine does the rest."""
 
     def __init__(self, app: Application) -> None:
         self.app = app
@@ -689,17 +689,6 @@ class DeliveryEngine:
     def dm_cache(self, platform: str) -> DMChannelCache:
         """The DM channel id cache a platform's sender uses (one per platform)."""
         return self._dm_caches.setdefault(platform, DMChannelCache())
-
-    async def queue(self, run_key: str, deliveries: Sequence[Delivery]) -> int:
-        """Queue one-off messages (not part of a scheduled run) in their own transaction and
-        send them now; `run_key` makes each (run, recipient) go out once. Rows queued."""
-        async with self.app.db.transaction() as conn:
-            queued = await enqueue(
-                conn, run_key=run_key, deliveries=deliveries, now=self.app.clock.now()
-            )
-        for platform in {d.destination.platform for d in deliveries}:
-            self.wake(platform)
-        return queued
 
     def wake(self, platform: str | None = None) -> None:
         """Rows were queued: look at the outbox now rather than at the next poll."""
@@ -831,11 +820,6 @@ class DeliveryEngine:
 
     def stats(self) -> dict[str, dict[str, int]]:
         return {name: dict(w.stats) for name, w in self.workers.items()}
-
-    async def on_run(self, result: RunResult) -> None:
-        """A scheduled run queued deliveries: send them now (schedule run observer)."""
-        if result.deliveries:
-            self.wake()
 
     async def on_invocation(self, community: Community, actor: Actor) -> None:
         """A member used a command: they can be sent to again (invocation observer)."""

@@ -17,7 +17,6 @@ from content.resources import (
     Resource,
     shipped_resources,
 )
-from storage.outbox import enqueue
 from storage.resources import (
     ResourceRepository,
     Suggestion,
@@ -81,11 +80,10 @@ class ResourcesBase(Cog):
             ctx.community, suggestion.suggested_by_id, suggestion.suggested_by_name
         )
         message = Message(title="Your resource suggestion", body=body)
-        await enqueue(
+        await self.app.delivery.queue_in(
             conn,
-            run_key=f"resource-suggestion:{ctx.community.id}:{suggestion.id}:{outcome}",
-            deliveries=[Delivery(destination, message)],
-            now=self.app.clock.now(),
+            f"resource-suggestion:{ctx.community.id}:{suggestion.id}:{outcome}",
+            [Delivery(destination, message)],
         )
 
 

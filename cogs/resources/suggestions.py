@@ -233,7 +233,6 @@ class SuggestionCommands(ResourcesBase):
                 f"Your suggestion “{render.escape(found.title)}” was approved and is now in "
                 f"the catalog: /resource show {new_id}. Thank you!",
             )
-        self.app.delivery.wake(found.platform)  # the outcome DM was committed: send it now
         await ctx.reply(
             Message(
                 body=f"Approved #{found.id}: added `{new_id}` ({render.escape(found.title)}). "
@@ -289,7 +288,6 @@ class SuggestionCommands(ResourcesBase):
                 f"Thanks for suggesting “{render.escape(found.title)}”. A moderator decided not "
                 f"to add it this time.{because}",
             )
-        self.app.delivery.wake(found.platform)
         await ctx.reply(
             Message(body=f"Rejected #{found.id}. The suggester will get a direct message.")
         )

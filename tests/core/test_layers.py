@@ -6,7 +6,9 @@ including the ones under `if TYPE_CHECKING:` and inside functions).
 - storage imports nothing of the bot (the core, adapters, cogs): it sits at the bottom;
 - nothing imports `bot.adapters` but the adapters themselves and the composition root
   (`bot.ops.compose`, which builds them, and the `mlebot` CLI in `bot.ops.cli`);
-- the core (`bot` outside the adapters) never imports a cog.
+- the core (`bot` outside the adapters) never imports a cog;
+- only the delivery service (`bot.delivery`) puts rows in the outbox: nothing else imports
+  `storage.outbox.enqueue` / `enqueue_runs` (the bot queues through `app.delivery`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "cogs", "storage", "content")
 COMPOSITION_ROOT = frozenset({"bot.ops.compose", "bot.ops.cli"})
 PLATFORM_LIBRARIES = ("discord", "slack", "slack_bolt", "slack_sdk")
+OUTBOX_WRITES = ("storage.outbox.enqueue", "storage.outbox.enqueue_runs")
 
 
 def module_name(path: Path) -> str:
@@ -79,6 +82,8 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
                 and within(target, "cogs")
             ):
                 bad.append(f"{module} -> {target}: the core never imports a cog")
+            if target in OUTBOX_WRITES and not within(module, "bot.delivery", "storage"):
+                bad.append(f"{module} -> {target}: queue through app.delivery (bot.delivery)")
     return bad
 
 
@@ -101,6 +106,8 @@ def test_the_source_keeps_the_import_rule() -> None:
         ("storage.outbox", "bot.scheduling.jobs"),
         ("bot.app", "bot.adapters.base"),
         ("bot.ops.cli", "cogs.privacy"),
+        ("cogs.resources.base", "storage.outbox.enqueue"),
+        ("bot.app", "storage.outbox.enqueue_runs"),
     ],
 )
 def test_each_rule_catches_a_wrong_import(module: str, target: str) -> None:
@@ -114,6 +121,8 @@ def test_each_rule_catches_a_wrong_import(module: str, target: str) -> None:
         ("bot.adapters.discord.adapter", "bot.delivery.sender"),
         ("cogs.digest.cog", "storage.digest"),
         ("bot.delivery.engine", "storage.outbox"),
+        ("bot.delivery.queueing", "storage.outbox.enqueue_runs"),
+        ("cogs.delivery", "storage.outbox.community_filter"),
         ("bot.adapters.slack.adapter", "bot.adapters.base"),
     ],
 )

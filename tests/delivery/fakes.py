@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from bot.app import Application
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
-from storage.outbox import enqueue
 
 
 class FakeSender:
@@ -51,7 +50,5 @@ def channel_post(channel: str, platform: str = "discord") -> Delivery:
 
 
 async def queue(app: Application, run_key: str, deliveries: Sequence[Delivery]) -> int:
-    async with app.db.transaction() as conn:
-        queued = await enqueue(conn, run_key=run_key, deliveries=deliveries, now=app.clock.now())
-    app.delivery.wake()
-    return queued
+    """Queue as the bot does (`app.delivery.queue`: stored, then the workers woken)."""
+    return await app.delivery.queue(run_key, deliveries)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.app import Application
@@ -148,17 +149,25 @@ async def test_suggestion_approved_is_searchable_at_once_and_suggester_is_told(
     assert await audit_actions(app) == ["resource.suggest", "resource.approve"]
 
 
+@pytest.mark.parametrize(
+    ("decision", "told"),
+    [("approve 1", "was approved"), ("reject 1 off topic", "Reason: off topic")],
+)
 async def test_the_outcome_dm_is_sent_at_once_not_at_the_next_poll(
-    make_app: AppFactory,
+    make_app: AppFactory, decision: str, told: str
 ) -> None:
     app = await make_app(COGS)
     ana = ConsoleSession(app, name="ana", moderator=False)
     await ana.adapter.start()  # registers the console sender with the delivery engine
     try:
         await ana.say(SUGGEST)
-        await ConsoleSession(app, name="mia").say("/resource approve 1")
         await asyncio.wait_for(app.delivery.idle(), 30)
-        assert "[DM @ana]" in ana.new_output()
+        ana.new_output()
+        # The clock stands still: only the wake after the decision's commit can send the DM.
+        await ConsoleSession(app, name="mia").say(f"/resource {decision}")
+        await asyncio.wait_for(app.delivery.idle(), 30)
+        output = ana.new_output()
+        assert "[DM @ana]" in output and told in output
         assert [r["status"] for r in await outbox_rows(app)] == ["sent"]
     finally:
         await ana.adapter.stop()

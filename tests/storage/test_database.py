@@ -28,6 +28,40 @@ async def test_each_backend_gets_its_connection_settings(database_url: str) -> N
         await db.close()
 
 
+async def test_after_commit_hooks_run_once_committed_and_never_after_a_rollback(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(database_url)
+    table = sa.Table("after_commit_probe", sa.MetaData(), sa.Column("n", sa.Integer))
+    seen: list[object] = []
+
+    def look() -> None:
+        seen.append("look")
+
+    try:
+        async with db.transaction() as conn:
+            await conn.run_sync(table.metadata.create_all)
+        async with db.transaction() as conn:
+            await conn.execute(table.insert().values(n=1))
+            db.after_commit(conn, look)
+            db.after_commit(conn, lambda: 1 / 0)  # logged; the commit stands
+            db.after_commit(conn, lambda: seen.append("second"))
+            assert seen == []
+        assert seen == ["look", "second"]
+        assert "an after-commit hook failed" in caplog.text
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute(table.insert().values(n=2))
+                db.after_commit(conn, look)
+                raise RuntimeError("rolled back")
+        assert seen == ["look", "second"]
+        async with db.transaction() as conn:
+            assert (await conn.execute(sa.select(table.c.n))).scalars().all() == [1]
+            await conn.run_sync(table.metadata.drop_all)
+    finally:
+        await db.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
