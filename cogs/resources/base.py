@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.cog import Cog
 from bot.commands.context import Context
 from bot.commands.errors import NotFound, OptionError, UsageError
@@ -73,17 +75,38 @@ class ResourcesBase(Cog):
                 action, f"resource:{resource.id}", old, resource_data(resource), conn=conn
             )
 
-    async def _tell_suggester(
-        self, ctx: Context, conn: Any, suggestion: Suggestion, outcome: str, body: str
+    async def _decide(
+        self,
+        ctx: Context,
+        conn: AsyncConnection,
+        suggestion: Suggestion,
+        status: str,
+        *,
+        tell: str,
+        reason: str | None = None,
+        resource_id: str | None = None,
     ) -> None:
+        """Approve or reject a pending suggestion (`status`) in the caller's transaction and
+        queue the suggester's DM saying so (`tell`), sent once it commits. UsageError if
+        another moderator decided it first."""
+        decided = await self.repo.decide(
+            conn,
+            suggestion.id,
+            status=status,
+            reason=reason,
+            resource_id=resource_id,
+            decided_by_name=ctx.actor.display_name,
+            now=self.app.clock.now(),
+        )
+        if not decided:
+            raise UsageError(f"Suggestion #{suggestion.id} was already decided.")
         destination = Destination.dm(
             ctx.community, suggestion.suggested_by_id, suggestion.suggested_by_name
         )
-        message = Message(title="Your resource suggestion", body=body)
         await self.app.delivery.queue_in(
             conn,
-            f"resource-suggestion:{ctx.community.id}:{suggestion.id}:{outcome}",
-            [Delivery(destination, message)],
+            f"resource-suggestion:{ctx.community.id}:{suggestion.id}:{status}",
+            [Delivery(destination, Message(title="Your resource suggestion", body=tell))],
         )
 
 

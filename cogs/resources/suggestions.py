@@ -200,19 +200,16 @@ class SuggestionCommands(ResourcesBase):
             cost=cost,
             description=found.description,
         )
-        now = self.app.clock.now()
         async with self.app.db.transaction() as conn:
-            decided = await self.repo.decide(
+            await self._decide(
+                ctx,
                 conn,
-                found.id,
-                status=APPROVED,
-                reason=None,
+                found,
+                APPROVED,
                 resource_id=new_id,
-                decided_by_name=ctx.actor.display_name,
-                now=now,
+                tell=f"Your suggestion “{render.escape(found.title)}” was approved and is now in "
+                f"the catalog: /resource show {new_id}. Thank you!",
             )
-            if not decided:
-                raise UsageError(f"Suggestion #{found.id} was already decided.")
             await self.repo.put(
                 conn,
                 ctx.community.id,
@@ -220,18 +217,10 @@ class SuggestionCommands(ResourcesBase):
                 resource_data(resource),
                 normalized_url=found.normalized_url,
                 changed_by=ctx.actor.user_id,
-                now=now,
+                now=self.app.clock.now(),
             )
             await ctx.audit(
                 "resource.approve", f"resource:{new_id}", None, resource_data(resource), conn=conn
-            )
-            await self._tell_suggester(
-                ctx,
-                conn,
-                found,
-                APPROVED,
-                f"Your suggestion “{render.escape(found.title)}” was approved and is now in "
-                f"the catalog: /resource show {new_id}. Thank you!",
             )
         await ctx.reply(
             Message(
@@ -259,34 +248,23 @@ class SuggestionCommands(ResourcesBase):
             if reason and reason.strip()
             else None
         )
-        now = self.app.clock.now()
+        because = f" Reason: {render.escape(clean_reason)}" if clean_reason else ""
         async with self.app.db.transaction() as conn:
-            decided = await self.repo.decide(
+            await self._decide(
+                ctx,
                 conn,
-                found.id,
-                status=REJECTED,
+                found,
+                REJECTED,
                 reason=clean_reason,
-                resource_id=None,
-                decided_by_name=ctx.actor.display_name,
-                now=now,
+                tell=f"Thanks for suggesting “{render.escape(found.title)}”. A moderator decided "
+                f"not to add it this time.{because}",
             )
-            if not decided:
-                raise UsageError(f"Suggestion #{found.id} was already decided.")
             await ctx.audit(
                 "resource.reject",
                 f"suggestion:{found.id}",
                 None,
                 {"reason": clean_reason},
                 conn=conn,
-            )
-            because = f" Reason: {render.escape(clean_reason)}" if clean_reason else ""
-            await self._tell_suggester(
-                ctx,
-                conn,
-                found,
-                REJECTED,
-                f"Thanks for suggesting “{render.escape(found.title)}”. A moderator decided not "
-                f"to add it this time.{because}",
             )
         await ctx.reply(
             Message(body=f"Rejected #{found.id}. The suggester will get a direct message.")
