@@ -92,7 +92,14 @@ def test_arrow_keys_edit_and_history_survives_a_restart(tmp_path: Path) -> None:
             time.sleep(0.3)
     for term in terminal(tmp_path):
         term.wait_for("you#general>")
-        term.keys("Up", "Enter")
+        # prompt_toolkit loads the history file in the background once the prompt is up: an Up
+        # pressed before that finds nothing, so press it until the kept line is shown.
+        deadline = time.monotonic() + 60
+        while "you#general> /help help" not in term.screen():
+            assert time.monotonic() < deadline, "Up never brought back the kept line"
+            term.keys("Up")
+            time.sleep(0.5)
+        term.keys("Enter")
         screen = term.wait_for("/help [command]")
         assert "you#general> /help help" in screen
         assert "^[[A" not in screen and "[A" not in screen
