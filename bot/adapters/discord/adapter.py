@@ -32,6 +32,7 @@ from bot.adapters.discord.responder import InteractionResponder
 from bot.adapters.discord.rest import DiscordRest
 from bot.adapters.discord.sender import DiscordSender, SharedGlobalLimit
 from bot.adapters.discord.welcome import setup_guide
+from bot.adapters.tasks import TaskTracker
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.registry import Choice
 from bot.messages import Message, Tone
@@ -50,7 +51,6 @@ AUTOCOMPLETE_SECONDS = 2.0
 START_TIMEOUT_SECONDS = 60.0
 #: How long the start-up look at the gateway (TCP, and TLS for wss://) may take.
 GATEWAY_CHECK_SECONDS = 10.0
-STOP_GRACE_SECONDS = 10.0
 SYNC_STATE_KEY = "discord.commands_hash:{application_id}"
 #: Start waits this long for the command sync; a slower one (a long 429) goes on behind.
 SYNC_START_WAIT_SECONDS = 10.0
@@ -142,7 +142,8 @@ class DiscordAdapter:
         self.client.event(self.on_interaction)
         self._ready = asyncio.Event()
         self._connect_task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        #: Interactions in progress: stop() lets them finish (briefly).
+        self.tasks = TaskTracker()
         self._closed = asyncio.Event()
         self.synced: bool | None = None  # after start: whether commands were (re)synced
         self._sync_task: asyncio.Task[None] | None = None
@@ -309,14 +310,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Let in-flight interactions finish (briefly), then disconnect."""
-        tasks = list(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.tasks.drain()
         if self._sync_task is not None and not self._sync_task.done():
             self._sync_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -330,8 +324,7 @@ class DiscordAdapter:
 
     async def idle(self) -> None:
         """Return once every interaction in progress has been answered (for tests/tools)."""
-        while self._tasks:
-            await asyncio.wait(list(self._tasks))
+        await self.tasks.idle()
 
     def is_connected(self) -> bool:
         return self._ready.is_set() and not self.client.is_closed()
@@ -370,12 +363,6 @@ class DiscordAdapter:
 
     # -- interactions ----------------------------------------------------------------------
 
-    def _track(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     def _responder(self, interaction: discord.Interaction) -> InteractionResponder:
         return InteractionResponder(
             self.rest,
@@ -395,7 +382,7 @@ class DiscordAdapter:
     ) -> None:
         """Run `work`; defer if it has not answered within the ack window; never leave the
         interaction unanswered."""
-        task = self._track(work)
+        task = self.tasks.track(work)
         await asyncio.wait([task], timeout=self.ack_window)
         if not task.done() and not responder.answered:
             await responder.defer(private)
@@ -406,7 +393,7 @@ class DiscordAdapter:
     async def _guard(self, work: Awaitable[None], what: str) -> None:
         """Run one interaction's handling as a tracked task; never raises into discord.py."""
         try:
-            await self._track(work)
+            await self.tasks.track(work)
         except Exception:
             log.exception("Discord %s failed", what)
 

@@ -38,6 +38,7 @@ from bot.adapters.slack.responder import SlackResponder, payload
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.text import decode_command_text
 from bot.adapters.slack.verify import MalformedBody, RefusalLog, check_signature, read_body
+from bot.adapters.tasks import TaskTracker
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 #: the margin covers a busy event loop and the trip back (bench.slack: core dispatch p99 can
 #: reach 1.5 s at 10 concurrent commands on a loaded 2-core machine).
 ACK_WINDOW_SECONDS = 1.5
-STOP_GRACE_SECONDS = 10.0
 #: auth.test errors that mean the token itself is refused (Slack Web API, auth.test errors).
 REFUSED_TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
@@ -112,7 +112,8 @@ class SlackAdapter:
         self.prefix = settings.slack_command_prefix
         self._socket: AsyncSocketModeHandler | None = None
         self._rename: tuple[tuple[str, ...], Callable[[str], str]] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        #: Commands and clicks in progress: stop() lets them finish (briefly).
+        self.tasks = TaskTracker()
         self._closed = asyncio.Event()
         self._started = False
         self.bolt.command(re.compile(r"^/.+"))(self._on_command)
@@ -212,14 +213,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Let in-flight commands finish (briefly), then stop."""
         self._started = False
-        tasks = list(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.tasks.drain()
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await socket.close_async()  # type: ignore[no-untyped-call]
@@ -227,8 +221,7 @@ class SlackAdapter:
 
     async def idle(self) -> None:
         """Return once every command and click taken so far has been fully answered."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.tasks.idle()
 
     def is_connected(self) -> bool:
         if not self._started:
@@ -287,12 +280,6 @@ class SlackAdapter:
             self._rename = (groups, command_renamer(groups, self.prefix))
         return self._rename[1]
 
-    def _track(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     # -- slash commands --------------------------------------------------------------------
 
     async def _on_command(self, ack: Ack, body: Mapping[str, Any]) -> None:
@@ -333,7 +320,7 @@ class SlackAdapter:
             invocation = Invocation(path=path, options=options, actor=actor, place=place)
             await self.app.dispatcher.dispatch(invocation, responder)
 
-        task = self._track(run())
+        task = self.tasks.track(run())
         first = await responder.first_reply(self.ack_window)
         try:
             if first is None:
@@ -371,7 +358,7 @@ class SlackAdapter:
             invocation = ActionInvocation(action=action_name, value=value, actor=actor, place=place)
             await self.app.dispatcher.dispatch_action(invocation, responder)
 
-        await self._track(run())
+        await self.tasks.track(run())
 
     def _refused_credentials(self, reason: str) -> None:
         self.app.delivery.refuse_credentials(self.platform, reason)
