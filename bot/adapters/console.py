@@ -30,11 +30,13 @@ from bot.adapters.console_render import make_console, printable, render
 from bot.commands.context import ActionInvocation, Actor, Invocation, Place
 from bot.commands.errors import UserError
 from bot.commands.textsyntax import invocation_target, parse_line
+from bot.delivery.limits import PlatformLimits
 from bot.messages import Attachment, Button, Message, Tone
 from bot.scheduling.jobs import Destination, DestinationKind
 
 if TYPE_CHECKING:
     from bot.app import Application
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,6 +109,10 @@ class ConsoleSender:
 
     def __init__(self, adapter: ConsoleAdapter) -> None:
         self.adapter = adapter
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        """A terminal takes posts as fast as they come."""
+        return PlatformLimits.unpaced(settings)
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str

@@ -101,7 +101,7 @@ class PlatformWorker:
         self.platform = platform
         self.sender = sender
         self.timer = engine.timer
-        self.limits = PlatformLimits.for_platform(platform, engine.app.settings)
+        self.limits: PlatformLimits = sender.limits(engine.app.settings)
         now = self.timer.time()
         self.bucket = global_bucket(self.limits, now)
         self.route_buckets: dict[str, TokenBucket] = {}
@@ -164,6 +164,15 @@ class PlatformWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         await self._flush()
+
+    def use(self, sender: Sender) -> None:
+        """Send through `sender` from now on, at the limits it declares."""
+        self.sender = sender
+        limits = sender.limits(self.engine.app.settings)
+        if limits != self.limits:
+            self.limits = limits
+            self.bucket = global_bucket(limits, self.timer.time())
+            self.route_buckets.clear()
 
     def wake(self) -> None:
         self._expect_rows(0.0)
@@ -680,7 +689,7 @@ class DeliveryEngine(QueueMixin):
         self._senders[platform] = sender
         worker = self.workers.get(platform)
         if worker is not None:
-            worker.sender = sender
+            worker.use(sender)
             worker.wake()
             return
         if self.running and self.sent_by is None:

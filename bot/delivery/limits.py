@@ -1,8 +1,7 @@
-"""Pacing: per-platform limits and the token buckets that enforce them.
+"""Pacing: a platform's limits and the token buckets that enforce them.
 
-Defaults follow the platforms' published limits with headroom: Discord allows a bot 50
-requests/s globally and about 5 messages per 5 s per channel; Slack's chat.postMessage allows
-about one message per second per channel plus an unpublished workspace-wide limit.
+Each platform's `Sender` declares its limits (`Sender.limits(settings)`), from its own
+settings and the platform's published limits; the engine only applies them.
 """
 
 from __future__ import annotations
@@ -26,22 +25,8 @@ class PlatformLimits:
     concurrency: int  # requests in flight
 
     @classmethod
-    def for_platform(cls, platform: str, settings: Settings) -> PlatformLimits:
-        if platform == "discord":
-            # The global limit is per bot token: each process takes its configured share.
-            return cls(
-                settings.delivery_discord_rate * settings.discord_global_rate_share,
-                settings.delivery_discord_route_rate,
-                settings.delivery_discord_route_burst,
-                settings.delivery_concurrency,
-            )
-        if platform == "slack":
-            return cls(
-                settings.delivery_slack_rate,
-                settings.delivery_slack_route_rate,
-                settings.delivery_slack_route_burst,
-                settings.delivery_concurrency,
-            )
+    def unpaced(cls, settings: Settings) -> PlatformLimits:
+        """No rate limit, only the engine's concurrency (a platform that sends locally)."""
         return cls(0.0, 0.0, 1, settings.delivery_concurrency)
 
 

@@ -6,10 +6,14 @@ errors below. Retrying, pacing and bookkeeping are the delivery engine's job, ne
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.messages import Message
 from bot.scheduling.jobs import Destination
+
+if TYPE_CHECKING:
+    from bot.delivery.limits import PlatformLimits
+    from bot.settings import Settings
 
 
 class DeliveryError(Exception):
@@ -73,6 +77,10 @@ class Sender(Protocol):
     """
 
     platform: str
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        """How fast the engine may send through this sender: the platform's rate, per-route
+        rate and burst (from its settings and published limits) and requests in flight."""
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str

@@ -6,21 +6,34 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 
+from bot.adapters.discord.sender import delivery_limits as discord_limits
+from bot.adapters.slack.sender import delivery_limits as slack_limits
 from bot.app import Application
+from bot.delivery.limits import PlatformLimits
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.settings import Settings
+
+#: The limits the real senders declare: a fake for a platform is paced like that platform.
+DECLARED_LIMITS = {"discord": discord_limits, "slack": slack_limits}
 
 
 class FakeSender:
     """Records sends; `script[target_id]` lists what successive attempts do (an exception to
     raise, "hang" to never finish, None to succeed); unscripted attempts succeed."""
 
-    def __init__(self, platform: str = "discord") -> None:
+    def __init__(self, platform: str = "discord", declared: PlatformLimits | None = None) -> None:
         self.platform = platform
+        self.declared = declared  # limits of its own, else those of the platform's real sender
         self.script: dict[str, list[BaseException | str | None]] = {}
         self.calls: list[str] = []
         self.sent: list[tuple[str, str]] = []  # (target id, idempotency key)
         self.hanging: list[tuple[str, str]] = []
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        if self.declared is not None:
+            return self.declared
+        return DECLARED_LIMITS.get(self.platform, PlatformLimits.unpaced)(settings)
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from bot.app import Application
 from bot.commands.context import Actor, Invocation, Place
+from bot.delivery.limits import PlatformLimits
 from bot.delivery.sender import PermanentError, RateLimited, TransientError
 from bot.timing.clock import ManualClock
 from cogs.help import HelpCog
@@ -126,6 +127,31 @@ async def test_token_buckets_pace_the_platform_and_each_route(
     assert sender.calls == ["a", "b", "c", "x"]  # channel x: one post per 2 s
     await settle(app, clock, 1.5)
     assert sender.calls == ["a", "b", "c", "x", "x"]
+
+
+async def test_the_engine_paces_each_platform_at_the_limits_its_sender_declares(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    """No platform is known to the engine: a sender for a new one brings its own limits, and a
+    sender registered in its place brings its own."""
+    sender = FakeSender("matrix", declared=PlatformLimits(2.0, 0.5, 1, 4))
+    app = await start(make_app, sender)
+    await queue(app, "r1", [dm("a", "matrix"), dm("b", "matrix"), channel_post("x", "matrix")])
+    await queue(app, "r2", [channel_post("x", "matrix")])
+    await settle(app, clock)
+    assert sender.calls == ["a"]  # 2/s with a bucket of one request
+    await settle(app, clock, 0.5)
+    await settle(app, clock, 0.5)
+    assert sender.calls == ["a", "b", "x"]
+    await settle(app, clock, 0.5)
+    assert sender.calls == ["a", "b", "x"]  # channel x: one post per 2 s
+    await settle(app, clock, 1.5)
+    assert sender.calls == ["a", "b", "x", "x"]
+    unpaced = FakeSender("matrix", declared=PlatformLimits(0.0, 0.0, 1, 4))
+    app.delivery.register_sender("matrix", unpaced)
+    await queue(app, "r3", [dm(u, "matrix") for u in ("c", "d", "e")])
+    await settle(app, clock)
+    assert unpaced.calls == ["c", "d", "e"]  # at once: the new sender declares no limit
 
 
 async def test_5xx_backs_off_exponentially_with_jitter_then_succeeds(

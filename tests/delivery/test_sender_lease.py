@@ -17,8 +17,10 @@ import pytest
 import sqlalchemy as sa
 from rich.console import Console
 
+from bot.adapters.discord.sender import delivery_limits as discord_limits
 from bot.app import Application
 from bot.delivery.engine import POLL_SECONDS, SenderBusy
+from bot.delivery.limits import PlatformLimits
 from bot.messages import Message
 from bot.ops.compose import ConsoleOptions, build_application
 from bot.scheduling.jobs import Destination
@@ -49,6 +51,9 @@ class GatedSender:
         self.gate = asyncio.Event()
         self.waiting = 0
         self.sent: Counter[str] = Counter()
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        return discord_limits(settings)
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str

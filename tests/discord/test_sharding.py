@@ -7,7 +7,8 @@ import discord
 import pytest
 
 from bot.adapters.discord import make_client
-from bot.delivery.limits import PlatformLimits
+from bot.adapters.discord.sender import delivery_limits as discord_limits
+from bot.adapters.slack.sender import delivery_limits as slack_limits
 from bot.settings import SettingsError, load_settings
 
 
@@ -63,10 +64,10 @@ def test_invalid_shard_settings_name_the_variable(
 def test_global_rate_share_scales_the_discord_bucket_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_GLOBAL_RATE_SHARE", "0.25")
     s = load_settings(None, delivery_discord_rate=48.0, delivery_slack_rate=10.0)
-    assert PlatformLimits.for_platform("discord", s).rate == 12.0
-    assert PlatformLimits.for_platform("slack", s).rate == 10.0
+    assert discord_limits(s).rate == 12.0
+    assert slack_limits(s).rate == 10.0
     # The per-channel limit is not shared: a channel belongs to one guild, hence one process.
-    assert PlatformLimits.for_platform("discord", s).route_rate == s.delivery_discord_route_rate
+    assert discord_limits(s).route_rate == s.delivery_discord_route_rate
 
 
 def test_blank_shard_settings_as_in_env_example(monkeypatch: pytest.MonkeyPatch) -> None:

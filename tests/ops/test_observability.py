@@ -13,9 +13,11 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.adapters.discord.sender import delivery_limits as discord_limits
 from bot.app import Application
 from bot.cog import Cog, command
 from bot.commands.context import Context
+from bot.delivery.limits import PlatformLimits
 from bot.delivery.sender import PermanentError
 from bot.messages import Message
 from bot.ops.http_server import HttpServer
@@ -293,6 +295,9 @@ class FailingSender:
 
     def __init__(self) -> None:
         self.calls = 0
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        return discord_limits(settings)
 
     async def send(self, destination: Destination, message: Message, *, idempotency_key: str):
         self.calls += 1

@@ -31,6 +31,7 @@ from typing import Any
 from bot.adapters.discord.render import render, stored_button_ids
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.http import HttpClient
+from bot.delivery.limits import PlatformLimits
 from bot.delivery.sender import (
     DeliveryError,
     InvalidCredentials,
@@ -40,6 +41,7 @@ from bot.delivery.sender import (
 )
 from bot.messages import Message
 from bot.scheduling.jobs import Destination, DestinationKind
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,18 @@ def nonce(idempotency_key: str, part: int) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:NONCE_LIMIT]
 
 
+def delivery_limits(settings: Settings) -> PlatformLimits:
+    """Discord allows a bot 50 requests/s globally and about 5 messages per 5 s per channel
+    (Discord docs, Topics: Rate Limits); the DELIVERY_DISCORD_* defaults keep headroom. The
+    global limit is per bot token: each process takes its configured share of it."""
+    return PlatformLimits(
+        settings.delivery_discord_rate * settings.discord_global_rate_share,
+        settings.delivery_discord_route_rate,
+        settings.delivery_discord_route_burst,
+        settings.delivery_concurrency,
+    )
+
+
 class DiscordSender:
     """Posts to Discord channels and DMs for the delivery engine."""
 
@@ -179,6 +193,9 @@ class DiscordSender:
         self.refused: str | None = None
         # id(message) -> (message, its encoded parts); the message is kept so its id stays unique
         self._encoded: OrderedDict[int, tuple[Message, list[bytes]]] = OrderedDict()
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        return delivery_limits(settings)
 
     def route_key(self, destination: Destination) -> str:
         """Discord limits messages per channel; a DM user's channel is one route."""

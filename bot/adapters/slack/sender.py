@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.naming import rename_commands, unchanged
 from bot.delivery.dm_cache import DMChannelCache
+from bot.delivery.limits import PlatformLimits
 from bot.delivery.sender import (
     DeliveryError,
     InvalidCredentials,
@@ -29,6 +30,7 @@ from bot.delivery.sender import (
 )
 from bot.messages import Message
 from bot.scheduling.jobs import Destination, DestinationKind
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,17 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
+def delivery_limits(settings: Settings) -> PlatformLimits:
+    """chat.postMessage allows about one message per second per channel, plus a
+    workspace-wide limit Slack does not publish (Slack docs, Rate limits): DELIVERY_SLACK_*."""
+    return PlatformLimits(
+        settings.delivery_slack_rate,
+        settings.delivery_slack_route_rate,
+        settings.delivery_slack_route_burst,
+        settings.delivery_concurrency,
+    )
+
+
 class SlackSender:
     """Posts to Slack channels and DMs for the delivery engine.
 
@@ -88,6 +101,9 @@ class SlackSender:
         self.dm_cache = dm_cache if dm_cache is not None else DMChannelCache()
         #: Rewrites `/group` mentions to the prefixed Slack names (set by the adapter).
         self.rename: Callable[[str], str] = unchanged
+
+    def limits(self, settings: Settings) -> PlatformLimits:
+        return delivery_limits(settings)
 
     async def send(
         self, destination: Destination, message: Message, *, idempotency_key: str
