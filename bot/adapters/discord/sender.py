@@ -3,14 +3,14 @@
 Channel posts go to `POST /channels/{id}/messages`; DMs first open the DM channel with
 `POST /users/@me/channels` (cached in the engine's DM cache, so a DM costs one request). Every
 message carries the outbox row's idempotency key as `nonce` with `enforce_nonce`, so a resend
-after a crash is dropped by Discord. One attempt per call, over the delivery engine's lean
-keep-alive HTTP client (discord.py's client would retry and sleep by itself, and aiohttp costs
-more CPU per request than a whole delivery may); failures are reported as the delivery engine's
-error types: 429 -> RateLimited (global or route, Retry-After), 5xx and network trouble ->
-TransientError, DMs closed (50007) and unknown user/channel -> PermanentError, a refused token
-(401) -> InvalidCredentials. After one 401 the sender sends nothing more (every later call raises
-InvalidCredentials without a request): Discord bans an IP after 10,000 invalid requests in 10
-minutes, so a revoked token costs at most the requests already in flight.
+after a crash is dropped by Discord. One attempt per call, over the adapters' lean keep-alive
+HTTP client (`bot.adapters.http`: discord.py's client would retry and sleep by itself, and
+aiohttp costs more CPU per request than a whole delivery may); failures are reported as the
+delivery engine's error types: 429 -> RateLimited (global or route, Retry-After), 5xx and network
+trouble -> TransientError, DMs closed (50007) and unknown user/channel -> PermanentError, a
+refused token (401) -> InvalidCredentials. After one 401 the sender sends nothing more (every
+later call raises InvalidCredentials without a request): Discord bans an IP after 10,000 invalid
+requests in 10 minutes, so a revoked token costs at most the requests already in flight.
 
 A digest goes to every subscriber as the same Message: its JSON is rendered and encoded once
 (`_encoded`), and each send only splices its nonce in front.
@@ -29,8 +29,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.adapters.discord.render import render, stored_button_ids
+from bot.adapters.http import HttpClient
 from bot.delivery.dm_cache import DMChannelCache
-from bot.delivery.http import HttpClient
 from bot.delivery.limits import PlatformLimits
 from bot.delivery.sender import (
     DeliveryError,

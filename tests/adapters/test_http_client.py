@@ -1,4 +1,4 @@
-"""The delivery engine's lean HTTP/1.1 client against raw loopback servers: keep-alive reuse,
+"""The senders' lean HTTP/1.1 client against raw loopback servers: keep-alive reuse,
 body framings, the connection limit, and failures that must surface as ConnectionError."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.http import HttpClient, ProtocolError
+from bot.adapters.http import HttpClient, ProtocolError
 
 Handler = Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]
 

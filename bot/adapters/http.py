@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 client for the delivery engine's hot path: many small requests to one API host.
+"""A lean HTTP/1.1 client for an adapter's sender: many small requests to one API host.
 
 A digest fan-out is tens of thousands of near-identical POSTs to one host. aiohttp's general
 machinery (cookies, payload registry, per-request timeouts, trace hooks, stream readers) costs
@@ -6,8 +6,10 @@ about 190 CPU µs per request on our 2-core machines, most of the budget of a wh
 This client keeps a pool of persistent connections to one origin, writes each request as one
 prepared buffer and parses the answer with httptools (llhttp, the parser aiohttp and uvicorn
 use): about 80 µs. It speaks only what a REST API needs: Content-Length or chunked bodies,
-keep-alive, TLS for https. Timeouts belong to the caller (the engine wraps each send); a request
-cancelled midway closes its connection, whose state is then unknown.
+keep-alive, TLS for https. It knows no platform: any sender whose API is plain REST over one
+origin can use it (the Discord sender does; the Slack sender goes through slack_sdk's client).
+Timeouts belong to the caller (the engine wraps each send); a request cancelled midway closes
+its connection, whose state is then unknown.
 
 Connection-level failures raise `ConnectionError` (an `OSError`) so callers treat them as
 transient.
