@@ -10,6 +10,7 @@ from bot.cog import Cog
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import CommandRegistry
 from bot.delivery.engine import DeliveryEngine
+from bot.events import CommunityEvents
 from bot.loader import load_cog_classes
 from bot.ops.http_server import HttpServer
 from bot.ops.metrics import Metrics
@@ -59,6 +60,8 @@ class Application:
         self.cogs: dict[str, Cog] = {}
         self.jobs: dict[str, JobKind] = {}
         self.adapters: list[Adapter] = []
+        #: Community events (the bot joined one): adapters emit them, cogs subscribe.
+        self.events = CommunityEvents()
         #: Prometheus metrics (`/metrics`); features call its hooks (see bot/ops/metrics.py).
         self.metrics = Metrics(self)
         self.metrics.attach()

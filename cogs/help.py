@@ -1,14 +1,29 @@
-"""`/help` and `/help <command>`, generated from the command declarations."""
+"""`/help` and `/help <command>`, and the setup guide a new community gets, all generated from
+the command declarations."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 
 from bot.cog import Cog, command
 from bot.commands.context import AutocompleteContext, Context
 from bot.commands.errors import NotFound
-from bot.commands.registry import Choice, Command, Option, OptionType, Permission
+from bot.commands.registry import Choice, Command, CommandRegistry, Option, OptionType, Permission
+from bot.events import CommunityJoined
 from bot.messages import Field, Message, Section
+from bot.scheduling.jobs import Delivery
+
+log = logging.getLogger(__name__)
+
+#: The first steps a moderator usually takes, shown first in the setup guide when installed.
+FIRST_STEPS = (
+    ("settings", "timezone"),
+    ("schedule", "digest"),
+    ("schedule", "dsa"),
+    ("settings", "moderator-role"),
+)
+MAX_STEPS = 8
 
 
 async def _command_names(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
@@ -23,6 +38,29 @@ class HelpCog(Cog):
     name = "help"
     description = "Lists commands and explains each one."
     groups = {"help": "Lists every command, or explains one"}
+
+    _unsubscribe: Callable[[], None] | None = None
+
+    async def setup(self) -> None:
+        self._unsubscribe = self.app.events.on_joined(self.welcome)
+
+    async def teardown(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    async def welcome(self, event: CommunityJoined) -> None:
+        """Send a community the bot just joined the setup guide, where the platform says a
+        welcome can go (e.g. a Discord server's system channel, else its owner's DMs).
+
+        Through the outbox, keyed by the community: sent once, retried like any post."""
+        if event.welcome_to is None:
+            return
+        guide = setup_guide(self.app.registry, event.name)
+        await self.app.delivery.queue(
+            f"{event.platform}:welcome:{event.community_id}",
+            [Delivery(event.welcome_to, guide)],
+        )
+        log.info("setup guide queued for %s community %s", event.platform, event.community_id)
 
     @command(
         "help",
@@ -109,6 +147,30 @@ class HelpCog(Cog):
             + "\n".join(lines),
             footer=f"Type /help {' '.join(path)} <subcommand> for details.",
         )
+
+
+def setup_guide(registry: CommandRegistry, community_name: str) -> Message:
+    """The short guide for a new community's moderators, built from the installed commands
+    so it never names a command the bot lacks."""
+    moderator = [c for c in registry.all() if c.permission is Permission.MODERATOR]
+    first = [registry.get(path) for path in FIRST_STEPS]
+    ordered = [c for c in first if c is not None]
+    ordered += [c for c in moderator if c not in ordered]
+    lines = [f"- `/{c.name}` — {c.description}" for c in ordered[:MAX_STEPS]]
+    body = (
+        "I share weekly ML engineering tips, look up learning resources and help people keep a "
+        "DSA practice habit.\n\n"
+    )
+    if lines:
+        body += "**Setting up (members with Manage Server):**\n" + "\n".join(lines) + "\n\n"
+    body += "Everyone can type `/help` to see every command."
+    return Message(
+        title=f"Thanks for adding mlebot to {community_name}!"[:256],
+        body=body,
+        footer="Give a role moderator rights with /settings moderator-role."
+        if registry.get(("settings", "moderator-role"))
+        else None,
+    )
 
 
 def _short_name(cmd: Command) -> str:

@@ -12,6 +12,8 @@ from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord import adapter as adapter_module
 from bot.adapters.discord.commands import tree_json
 from bot.app import Application
+from bot.events import CommunityJoined
+from bot.scheduling.jobs import Destination, DestinationKind
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
 from cogs.settings import SettingsCog
@@ -318,6 +320,40 @@ async def test_joining_a_server_posts_the_setup_guide_once(
     assert embed["title"] == "Thanks for adding mlebot to Data Folks!"
     assert "/admin purge" in embed["description"]  # a moderator command of the loaded cogs
     assert post["nonce"]  # sent through the outbox with its idempotency key
+
+
+async def test_joining_emits_the_core_event_and_a_server_without_system_channel_welcomes_its_owner(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    """The adapter only tells the core (`app.events`) where a welcome can go; the help cog
+    queues its guide, once per server however often Discord reports the join."""
+    app, _ = await start_bot()
+    seen: list[CommunityJoined] = []
+    both = asyncio.Event()
+
+    async def record(event: CommunityJoined) -> None:
+        seen.append(event)
+        if len(seen) == 2:
+            both.set()
+
+    app.events.on_joined(record)  # after the help cog's: runs once the guide is queued
+    new = Guild(
+        id="500000000000000003",
+        name="Quiet Server",
+        owner_id="900000000000000007",
+        channels={"100000000000000010": "general"},
+        system_channel_id=None,
+    )
+    emulator.guilds[new.id] = new
+    for _ in range(2):  # added, removed and added again: one guide
+        await emulator.dispatch("GUILD_CREATE", emulator.guild_payload(new, joined=True))
+    await asyncio.wait_for(both.wait(), 10)
+    await asyncio.wait_for(app.delivery.idle(), 10)
+    owner_dm = Destination("discord", new.id, DestinationKind.DM, new.owner_id)
+    assert seen == [CommunityJoined("discord", new.id, "Quiet Server", owner_dm)] * 2
+    (post,) = emulator.messages[emulator.dm_channels[new.owner_id]]
+    assert post["embeds"][0]["title"] == "Thanks for adding mlebot to Quiet Server!"
+    assert not emulator.messages.get("100000000000000010")
 
 
 async def test_renamed_bounded_and_chosen_options_arrive_under_their_declared_names(

@@ -31,12 +31,10 @@ from bot.adapters.discord.render import STORED_ID_PREFIX
 from bot.adapters.discord.responder import InteractionResponder
 from bot.adapters.discord.rest import DiscordRest
 from bot.adapters.discord.sender import DiscordSender, SharedGlobalLimit
-from bot.adapters.discord.welcome import setup_guide
 from bot.adapters.tasks import TaskTracker
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.registry import Choice
 from bot.messages import Message, Tone
-from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -279,31 +277,9 @@ class DiscordAdapter:
         self._ready.set()
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        """Post the setup guide in the server's system channel, else DM it to the owner.
-
-        Through the outbox, keyed by the guild: sent once, retried like any post."""
-        try:
-            if guild.system_channel is not None:
-                destination = Destination(
-                    ix.PLATFORM,
-                    str(guild.id),
-                    DestinationKind.CHANNEL,
-                    str(guild.system_channel.id),
-                    guild.system_channel.name,
-                )
-            elif guild.owner_id is not None:
-                destination = Destination(
-                    ix.PLATFORM, str(guild.id), DestinationKind.DM, str(guild.owner_id)
-                )
-            else:
-                return
-            guide = setup_guide(self.app.registry, guild.name)
-            await self.app.delivery.queue(
-                f"discord:welcome:{guild.id}", [Delivery(destination, guide)]
-            )
-            log.info("joined Discord server %s (%s): setup guide queued", guild.name, guild.id)
-        except Exception:
-            log.exception("could not queue the setup guide for guild %s", guild.id)
+        """Tell the cogs the bot joined a server (`app.events`; the help cog welcomes it)."""
+        log.info("joined Discord server %s (%s)", guild.name, guild.id)
+        await self.app.events.joined(ix.community_joined(guild))
 
     async def wait_closed(self) -> None:
         await self._closed.wait()

@@ -3,7 +3,8 @@
 Pure functions over discord.py's public models: who acts (`actor`), where (`place`), and an
 option value as the dispatcher wants it (`option_value`: users, channels and roles become
 `UserRef`/`ChannelRef`/`RoleRef`; strings, numbers and booleans stay native), and the values of
-a discord.py `Namespace` (`namespace_options`).
+a discord.py `Namespace` (`namespace_options`); and a server the bot joined as the core's
+`CommunityJoined` (`community_joined`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,25 @@ import discord
 
 from bot.commands.context import Actor, ChannelRef, Place, RoleRef, UserRef
 from bot.commands.registry import Command, OptionType
+from bot.events import CommunityJoined
+from bot.scheduling.jobs import Destination, DestinationKind
 
 PLATFORM = "discord"
+
+
+def community_joined(guild: discord.Guild) -> CommunityJoined:
+    """A server the bot was added to; a welcome can go to its system channel (where Discord
+    posts its own notices), else to the owner's DMs."""
+    community = str(guild.id)
+    welcome_to: Destination | None = None
+    if guild.system_channel is not None:
+        channel = guild.system_channel
+        welcome_to = Destination(
+            PLATFORM, community, DestinationKind.CHANNEL, str(channel.id), channel.name
+        )
+    elif guild.owner_id is not None:
+        welcome_to = Destination(PLATFORM, community, DestinationKind.DM, str(guild.owner_id))
+    return CommunityJoined(PLATFORM, community, guild.name, welcome_to)
 
 
 def actor(interaction: discord.Interaction) -> Actor:
