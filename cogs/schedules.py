@@ -5,8 +5,8 @@ written to the audit log. The schedules themselves live in the database and are 
 schedule service (`app.schedules`, see `bot.scheduling.scheduler`). The community's time zone
 and moderators are set with `/settings` (`cogs.settings`).
 
-Size: one command group (`/schedule`) and the helpers that describe schedules; the parts that
-were not about schedules (`/settings`, the mix grammar) live elsewhere.
+Longer than 500 lines: one command group (`/schedule`) and the helpers that describe schedules;
+the parts that were not about schedules (`/settings`, the mix grammar) live elsewhere.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ A solve stores the member's local calendar day at the moment it was recorded (se
 `cogs.dsa.streaks`), so streaks never change when a zone changes later. A solve is unique per
 (community, member, problem): marking a problem twice counts once.
 
-Size: one aggregate (a community's DSA practice): tables and the repository's queries together.
+Longer than 500 lines: one aggregate (a community's DSA practice): tables and the repository's
+queries together.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ message bodies are stored once in `outbox_messages` and shared by every row that
 digest to 10,000 members is one body and 10,000 small rows). The delivery engine
 (bot/delivery) claims and finishes rows.
 
-Size: one aggregate - its tables, `enqueue` and the `OutboxStore` queries the engine and
-`delivery status` run; splitting would scatter the outbox's invariants across files.
+Longer than 500 lines: one aggregate - its tables, `enqueue` and the `OutboxStore` queries the
+engine and `delivery status` run; splitting would scatter the outbox's invariants across files.
 """
 
 from __future__ import annotations

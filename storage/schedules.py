@@ -11,7 +11,8 @@ at most once however many processes or triggers race for it. `next_due_at` (inde
 slot of each active schedule: the scheduler claims due rows in batches by it (`lock_due`, SKIP
 LOCKED on PostgreSQL) and advances it in the claiming transaction.
 
-Size: one aggregate (schedules and their runs): tables and the repository's queries together.
+Longer than 500 lines: one aggregate (schedules and their runs): tables and the repository's
+queries together.
 """
 
 from __future__ import annotations

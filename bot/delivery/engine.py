@@ -12,8 +12,9 @@ leased; they are claimed again when the lease expires (at once on SQLite, which 
 owns). Only rows whose send finished but whose outcome was not yet written can be sent twice;
 senders get a stable idempotency key per row (a Discord nonce) so the platform can drop them.
 
-Size: one worker's loop (claim, pace, send, write back) and the engine that owns the workers
-share the worker state and the lease; they are read together, so they stay in one module.
+Longer than 500 lines: one worker's loop (claim, pace, send, write back) and the engine that
+owns the workers share the worker state and the lease; they are read together, so they stay in
+one module.
 """
 
 from __future__ import annotations

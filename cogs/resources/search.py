@@ -30,8 +30,8 @@ How a query is scored:
 Scoring is vectorised with numpy over all documents, which keeps a query well under a
 millisecond at 10,000 resources (see `bench/search.py`).
 
-Size: one pure search engine - folding, the index and the scorer depend on each other's
-details and are tested as one (tests/resources/test_search.py, test_relevance.py).
+Longer than 500 lines: one pure search engine - folding, the index and the scorer depend on each
+other's details and are tested as one (tests/resources/test_search.py, test_relevance.py).
 """
 
 from __future__ import annotations
