@@ -6,7 +6,8 @@ schedule service (`app.schedules`, see `bot.scheduling.scheduler`). The communit
 and moderators are set with `/settings` (`cogs.settings`).
 
 Longer than 500 lines: one command group (`/schedule`) and the helpers that describe schedules;
-the parts that were not about schedules (`/settings`, the mix grammar) live elsewhere.
+the parts that were not about schedules (`/settings`, the mix grammar, where the DSA mix is
+kept) live elsewhere.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from bot.scheduling.scheduler import ScheduleView
 from bot.timing.cron import CronError, parse_cron
 from bot.timing.recurrence import CronRule, Rule, WeeklyAt, fires_between, parse_rule, zone
 from cogs.digest.issue_gap import MIN_ISSUE_GAP, refuse_if_too_soon
+from cogs.dsa.mix import community_mix, set_community_mix
+from cogs.dsa.rotation import describe_mix
 from cogs.dsa.rotation import parse_mix as dsa_mix
 from storage.audit import AuditEntry
 from storage.digest import DigestRepository
+from storage.dsa import DsaRepository
 from storage.schedules import Schedule, ScheduleRun
 
 #: The job kinds the schedule commands create (declared by the digest and DSA cogs).
@@ -76,10 +80,6 @@ def parse_mix(raw: str) -> dict[str, int]:
         return dsa_mix(raw)
     except ValueError as exc:
         raise OptionError("mix", str(exc)) from None
-
-
-def format_mix(mix: dict[str, Any]) -> str:
-    return ", ".join(f"{n} {level}" for level, n in mix.items() if n) or "none"
 
 
 def _local(instant: datetime, zone_name: str) -> str:
@@ -175,8 +175,9 @@ class SchedulesCog(Cog):
             "/schedule dsa #dsa 18:00",
             "/schedule dsa #dsa 08:30 mon-fri mix:easy:1,medium:1",
         ),
-        help="Days default to daily and the mix to one easy and one medium problem. To change "
-        "an existing schedule, give its name with replace:yes.",
+        help="Days default to daily. The mix is the community's, shared by every DSA post and "
+        "/dsa today: mix: here sets it like /dsa settings mix: does (default one easy and one "
+        "medium problem). To change an existing schedule, give its name with replace:yes.",
     )
     async def dsa(
         self,
@@ -190,9 +191,16 @@ class SchedulesCog(Cog):
         replace: bool | None,
     ) -> None:
         rule = WeeklyAt(days or frozenset(range(7)), time)
-        params = {"mix": parse_mix(mix or "default")}
         await self._save(
-            ctx, DSA_KIND, name or "dsa", rule, timezone, channel, params, replace=bool(replace)
+            ctx,
+            DSA_KIND,
+            name or "dsa",
+            rule,
+            timezone,
+            channel,
+            {},
+            replace=bool(replace),
+            mix=parse_mix(mix) if mix is not None else None,
         )
 
     @command(
@@ -237,9 +245,6 @@ class SchedulesCog(Cog):
         except CronError as exc:
             raise OptionError("expression", str(exc)) from None
         kind = _TYPE_KINDS[type]
-        params: dict[str, Any] = {}
-        if kind == DSA_KIND:
-            params = {"mix": {"easy": 1, "medium": 1, "hard": 0}}
         await self._save(
             ctx,
             kind,
@@ -247,7 +252,7 @@ class SchedulesCog(Cog):
             CronRule(spec),
             timezone,
             channel,
-            params,
+            {},
             replace=bool(replace),
             confirm=bool(confirm),
         )
@@ -264,7 +269,10 @@ class SchedulesCog(Cog):
         *,
         replace: bool = False,
         confirm: bool = False,
+        mix: dict[str, int] | None = None,
     ) -> None:
+        """Create or replace the schedule; `mix` (DSA) becomes the community's mix once the
+        schedule is stored."""
         service = self.app.schedules
         zone_name = timezone or ctx.community.timezone
         existing = await service.find(ctx.community.id, name)
@@ -354,9 +362,21 @@ class SchedulesCog(Cog):
             lines.append("It is paused: `/schedule resume " + schedule.name + "` to restart it.")
         elif nxt is not None:
             lines.append(f"Next run: {_local(nxt, schedule.timezone)} ({schedule.timezone}).")
-        if "mix" in schedule.params:
-            lines.append(f"Problems per post: {format_mix(schedule.params['mix'])}.")
+        if kind == DSA_KIND:
+            lines.append(f"Problems per post: {describe_mix(await self._dsa_mix(ctx, mix))}.")
         await ctx.reply(Message(body="\n".join(lines), tone=Tone.SUCCESS))
+
+    async def _dsa_mix(self, ctx: Context, new: dict[str, int] | None = None) -> dict[str, int]:
+        """The community's DSA mix (kept with its DSA settings), after setting it to `new`."""
+        repo = DsaRepository(self.app.db)
+        if new is None:
+            return await community_mix(repo, ctx.community.id)
+        old = await set_community_mix(
+            repo, ctx.community.id, new, by=ctx.actor.user_id, now=self.app.clock.now()
+        )
+        if old != new:
+            await ctx.audit("dsa.settings", "dsa:settings", {"mix": old}, {"mix": new})
+        return new
 
     # -- looking ---------------------------------------------------------------------------
 
@@ -377,7 +397,10 @@ class SchedulesCog(Cog):
                 )
             )
             return
-        sections = [_view_section(v, community_zone) for v in views]
+        mix = None
+        if any(v.schedule.kind == DSA_KIND for v in views):
+            mix = describe_mix(await self._dsa_mix(ctx))
+        sections = [_view_section(v, community_zone, mix) for v in views]
         await ctx.reply(
             Message(
                 title=f"Schedules ({len(views)})",
@@ -514,13 +537,14 @@ def _closest_pair(
     return best
 
 
-def _view_section(view: ScheduleView, community_zone: str) -> Section:
+def _view_section(view: ScheduleView, community_zone: str, dsa_mix: str | None) -> Section:
+    """One schedule in `/schedule list`; `dsa_mix` is the community's mix, described."""
     s = view.schedule
     what = KIND_LABELS.get(s.kind, s.kind)
     where = f"#{s.channel_name}" if s.channel_name else "(no channel)"
     lines = [f"{what} in {where}", f"When: {describe_when(s, community_zone)}"]
-    if "mix" in s.params:
-        lines.append(f"Problems: {format_mix(s.params['mix'])}")
+    if s.kind == DSA_KIND and dsa_mix is not None:
+        lines.append(f"Problems: {dsa_mix}")
     if s.paused:
         lines.append("Next run: none — **paused**")
     elif view.next_run is not None:

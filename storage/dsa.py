@@ -208,15 +208,33 @@ class DsaRepository:
         else:
             await self._save_settings(conn, community_id, values)
 
+    async def save_mix(
+        self, community_id: int, mix: dict[str, int], *, by: str, now: datetime
+    ) -> None:
+        """Set only the community's mix (the one place it is stored), keeping its patterns and
+        premium choice; a community without settings gets every pattern, no premium."""
+        values: dict[str, Any] = dict(mix=mix, updated_by=by[:64], updated_at=now)
+        async with self.db.transaction() as conn:
+            await self._save_settings(
+                conn, community_id, values, new={"patterns": [], "include_premium": False}
+            )
+
     @staticmethod
     async def _save_settings(
-        conn: AsyncConnection, community_id: int, values: dict[str, Any]
+        conn: AsyncConnection,
+        community_id: int,
+        values: dict[str, Any],
+        *,
+        new: dict[str, Any] | None = None,
     ) -> None:
+        """Update the row with `values`, or insert it with `new` beside them."""
         updated = await conn.execute(
             dsa_settings.update().where(dsa_settings.c.community_id == community_id).values(values)
         )
         if not updated.rowcount:
-            await conn.execute(dsa_settings.insert().values(community_id=community_id, **values))
+            await conn.execute(
+                dsa_settings.insert().values(community_id=community_id, **(new or {}), **values)
+            )
 
     # -- the problems of the day ----------------------------------------------------------
 

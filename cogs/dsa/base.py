@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +11,9 @@ from bot.commands.context import AutocompleteContext, BaseContext
 from bot.commands.errors import NotFound
 from bot.commands.registry import Choice
 from bot.messages import Button, ButtonStyle, Message, Section, Tone
+from cogs.dsa.mix import mix_of
 from cogs.dsa.progress import Period
 from cogs.dsa.rotation import (
-    DEFAULT_MIX,
     NothingToPick,
     RotationConfig,
     day_picks,
@@ -86,22 +86,18 @@ class DsaBase(Cog):
         self.repo = DsaRepository(app.db)
         self.problems = problem_set()
 
-    async def _config(
-        self, community: Community, mix: Mapping[str, Any] | None = None
-    ) -> RotationConfig:
+    async def _config(self, community: Community) -> RotationConfig:
+        """The community's rotation settings, its mix included (`cogs.dsa.mix`)."""
         stored = await self.repo.settings(community.id)
-        chosen = dict(mix) if mix else (stored.mix if stored else dict(DEFAULT_MIX))
         return RotationConfig(
-            mix={d: int(chosen.get(d, 0)) for d in DIFFICULTIES},
+            mix=mix_of(stored),
             patterns=frozenset(stored.patterns) if stored else frozenset(),
             include_premium=stored.include_premium if stored else False,
         )
 
-    async def _day_problems(
-        self, community: Community, day: date, mix: Mapping[str, Any] | None = None
-    ) -> list[Problem]:
+    async def _day_problems(self, community: Community, day: date) -> list[Problem]:
         """The community's problems for `day`, chosen on first request and then fixed."""
-        config = await self._config(community, mix)
+        config = await self._config(community)
         seed = f"{community.platform}:{community.external_id}"
 
         def choose(states: dict[str, RotationState]) -> list[tuple[str, str, int]]:

@@ -19,6 +19,7 @@ from cogs.dsa.base import (
 )
 from cogs.dsa.rotation import (
     RotationConfig,
+    describe_mix,
     parse_mix,
     parse_patterns,
 )
@@ -48,8 +49,8 @@ class CommunityPosts(DsaBase):
         permission=Permission.MODERATOR,
         private=True,
         examples=("/dsa settings", "/dsa settings patterns:trees,graphs mix:medium:2"),
-        help="Patterns: " + ", ".join(PATTERNS) + ". The mix set here is used by /dsa today and "
-        "schedules without their own; /schedule dsa posts use the schedule's mix.",
+        help="Patterns: " + ", ".join(PATTERNS) + ". The mix is the community's: every "
+        "/schedule dsa post and /dsa today use it (/schedule dsa mix: sets the same one).",
     )
     async def settings(
         self, ctx: Context, patterns: str | None, mix: str | None, premium: bool | None
@@ -94,7 +95,7 @@ class CommunityPosts(DsaBase):
                 title="DSA settings updated" if changed else "DSA settings",
                 fields=(
                     Field("Patterns", ", ".join(sorted(config.patterns)) or "all"),
-                    Field("Problems per day", config.describe_mix()),
+                    Field("Problems per day", describe_mix(config.mix)),
                     Field("Premium problems", "included" if config.include_premium else "left out"),
                     Field("Problems in rotation", str(len(pool))),
                 ),
@@ -107,8 +108,7 @@ class CommunityPosts(DsaBase):
     async def _daily(self, ctx: RunContext) -> list[Delivery]:
         community = ctx.community
         day = local_day(ctx.scheduled_for, community.timezone)
-        mix = ctx.params.get("mix")
-        problems = await self._day_problems(community, day, mix if isinstance(mix, dict) else None)
+        problems = await self._day_problems(community, day)
         message = Message(
             title=f"DSA problems of the day — {_fmt_day(day)}",
             sections=tuple(_problem_section(p) for p in problems),

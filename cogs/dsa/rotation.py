@@ -1,13 +1,13 @@
 """Which problems a community gets each day, and which one a member is offered: pure functions.
 
 **Community rotation.** A day's post holds, for each difficulty, the number of problems the
-mix asks for (the `/schedule dsa` mix, default one easy and one medium). Each difficulty rotates
-on its own, in *cycles*: the problems of that difficulty passing the community's filter
-(patterns, premium) are shuffled with an RNG seeded by the community, the difficulty and the
-cycle number; the next problem is the first of that order not yet used in the current cycle, so
-nothing repeats until every eligible problem of the difficulty was posted, and then a new cycle
-starts with a fresh order. Changing the filter mid-cycle keeps what was used: the new order
-simply skips it.
+community's mix asks for (`/dsa settings mix:`, default one easy and one medium). Each
+difficulty rotates on its own, in *cycles*: the problems of that difficulty passing the
+community's filter (patterns, premium) are shuffled with an RNG seeded by the community, the
+difficulty and the cycle number; the next problem is the first of that order not yet used in
+the current cycle, so nothing repeats until every eligible problem of the difficulty was
+posted, and then a new cycle starts with a fresh order. Changing the filter mid-cycle keeps
+what was used: the new order simply skips it.
 
 `cycle_order` can also interleave several difficulties by smooth weighted round-robin (weights
 `easy:1,medium:2,hard:1` give two medium, one easy and one hard problem in every four).
@@ -71,9 +71,6 @@ class RotationConfig:
             and (self.include_premium or not p.premium)
         ]
 
-    def describe_mix(self) -> str:
-        return ", ".join(f"{d}:{self.mix[d]}" for d in DIFFICULTIES if self.mix.get(d, 0) > 0)
-
 
 @dataclass(frozen=True, slots=True)
 class Pick:
@@ -83,6 +80,11 @@ class Pick:
 
 class NothingToPick(ValueError):
     """The filter leaves no problem at all."""
+
+
+def describe_mix(mix: Mapping[str, int]) -> str:
+    """A mix as people read it, easiest first: `1 easy, 2 medium` (`none` when empty)."""
+    return ", ".join(f"{mix[d]} {d}" for d in DIFFICULTIES if mix.get(d, 0) > 0) or "none"
 
 
 def parse_mix(raw: str) -> dict[str, int]:

@@ -178,6 +178,28 @@ async def test_community_problems_of_the_day_posted_at_the_schedule(
     assert "✅" in await ana.say("/dsa today")
 
 
+async def test_the_mix_is_the_communitys_whichever_command_sets_it(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    """One stored mix: /dsa settings and /schedule dsa set the same one, posts read it."""
+    app = await make_app(COGS)
+    mod = ConsoleSession(app, name="mia")
+    await mod.say("/dsa settings mix:medium:1,hard:1")
+    out = await mod.say("/schedule dsa #dsa 18:00")  # no mix: the community's
+    assert "Problems per post: 1 medium, 1 hard" in out
+
+    def difficulties(post: Message) -> list[str]:
+        return [p.difficulty for b in post.buttons if (p := problem_set().get(b.value))]
+
+    [post] = await run_at(app, clock, utc(2026, 1, 5, 18, 0))
+    assert difficulties(post) == ["medium", "hard"]
+    out = await mod.say("/schedule dsa #dsa 18:00 mix:easy:2 replace:yes")
+    assert "Problems per post: 2 easy" in out
+    assert "Problems per day 2 easy" in await mod.say("/dsa settings")
+    [post] = await run_at(app, clock, utc(2026, 1, 6, 18, 0))
+    assert difficulties(post) == ["easy", "easy"]
+
+
 async def test_leaderboard_orders_by_solves_and_ties_share_a_place(
     make_app: AppFactory, clock: ManualClock
 ) -> None:
@@ -211,7 +233,7 @@ async def test_skip_history_and_settings(make_app: AppFactory) -> None:
     assert "Only moderators" in await ana.say("/dsa settings patterns:trees")
     out = await mod.say("/dsa settings patterns:trees,graphs mix:medium:2 premium:false")
     assert "DSA settings updated" in out and "Patterns graphs, trees" in out
-    assert "Problems per day medium:2" in out
+    assert "Problems per day 2 medium" in out
     today = await ana.say("/dsa today")
     shown = [p for p in problem_set() if p.title in today]
     assert len(shown) == 2 and {p.pattern for p in shown} <= {"trees", "graphs"}

@@ -16,6 +16,7 @@ from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog, parse_mix
 from cogs.settings import SettingsCog
 from storage.audit import audit_log
+from storage.dsa import DsaRepository
 from storage.schedules import schedules
 from tests.conftest import AppFactory
 from tests.helpers import run_slots_by_hand
@@ -112,6 +113,7 @@ async def test_dsa_schedule_with_days_mix_and_cron_form(make_app: AppFactory) ->
     assert "Problems per post: 2 easy, 1 hard" in out
     out = await mod.say('/schedule cron dsa #dsa "0 8,20 * * sat,sun" timezone:UTC name:weekend')
     assert "Scheduled weekend" in out and "cron 0 8,20 * * sat,sun (UTC)" in out
+    assert "Problems per post: 2 easy, 1 hard" in out  # the community's mix, set above
     out = await mod.say("/schedule cron digest #general 0 9 1 * * name:monthly")
     assert "day 1 of each month at 09:00 (UTC)" in out
     views = await app.schedules.list_community(1)
@@ -120,7 +122,12 @@ async def test_dsa_schedule_with_days_mix_and_cron_form(make_app: AppFactory) ->
         ("monthly", "digest"),
         ("weekend", "dsa.daily"),
     ]
-    assert views[0].schedule.params == {"mix": {"easy": 2, "medium": 0, "hard": 1}}
+    # The mix is kept in one place, the community's DSA settings, not in each schedule.
+    assert [v.schedule.params for v in views] == [{}, {}, {}]
+    settings = await DsaRepository(app.db).settings(1)
+    assert settings is not None and settings.mix == {"easy": 2, "medium": 0, "hard": 1}
+    listed = await mod.say("/schedule list")
+    assert listed.count("Problems: 2 easy, 1 hard") == 2
 
 
 async def test_same_name_updates_and_history_shows_old_and_new(make_app: AppFactory) -> None:
