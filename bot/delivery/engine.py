@@ -45,6 +45,7 @@ from bot.delivery.sender import (
 )
 from bot.delivery.timer import Timer
 from bot.messages import Message
+from bot.ops.retry_log import RetryLog
 from bot.scheduling.jobs import Destination, DestinationKind
 from storage.outbox import ClaimedRow, OutboxStatus, OutboxStore, RowOutcome
 from storage.sender_lease import SenderLease
@@ -318,8 +319,10 @@ class PlatformWorker:
             )
             await self._load_messages(rows)
             await self._load_dm_channels(rows)
-        except Exception:
-            log.exception("claiming %s outbox rows failed; retrying shortly", self.platform)
+        except Exception as exc:
+            engine.failures.failed(
+                exc, "claiming %s outbox rows failed; retrying shortly", self.platform
+            )
             self.db_due = now + 1.0
             return
         for row in rows:
@@ -335,8 +338,8 @@ class PlatformWorker:
             return
         try:
             due = await engine.store.next_due(self.platform)
-        except Exception:
-            log.exception("reading the %s outbox failed", self.platform)
+        except Exception as exc:
+            engine.failures.failed(exc, "reading the %s outbox failed", self.platform)
             due = None
         if due is None:
             self.db_due = now + POLL_SECONDS
@@ -614,8 +617,10 @@ class PlatformWorker:
                     dm_channels=(self.platform, self._dm_changes()),
                 )
                 self.stats["flushes"] += 1
-            except Exception:
-                log.exception("writing %d outbox outcomes failed; retrying", len(batch))
+            except Exception as exc:
+                self.engine.failures.failed(
+                    exc, "writing %d outbox outcomes failed; retrying", len(batch)
+                )
                 self.outcomes[:0] = batch
                 if self._stop.is_set():
                     return
@@ -642,9 +647,9 @@ class PlatformWorker:
             await self.engine.store.save_dm_channels(
                 self.platform, changes, now=self.engine.app.clock.now()
             )
-        except Exception:
+        except Exception as exc:
             # Only an optimisation: the channel is opened again next time.
-            log.exception("could not store %d DM channel ids", len(changes))
+            self.engine.failures.failed(exc, "could not store %d DM channel ids", len(changes))
         finally:
             self.flushing = False
 
@@ -680,6 +685,8 @@ class DeliveryEngine(QueueMixin):
         self.sender_lease = SenderLease(app.db) if app.db.is_sqlite else None
         #: Who sends this database's rows when another process holds the sender lease.
         self.sent_by: str | None = None
+        #: Database failures of the workers and the lease heartbeat (a vanished file: once).
+        self.failures = RetryLog(log, "outbox delivery")
 
     @property
     def lease_seconds(self) -> float:
@@ -779,8 +786,10 @@ class DeliveryEngine(QueueMixin):
         if self.sender_lease is not None:
             try:
                 await self.sender_lease.release(self.owner)
-            except Exception:
-                log.exception("could not release the sender lease; it expires on its own")
+            except Exception as exc:
+                self.failures.failed(
+                    exc, "could not release the sender lease; it expires on its own"
+                )
 
     async def _stop_workers(self) -> None:
         workers, self.workers = list(self.workers.values()), {}
@@ -788,8 +797,10 @@ class DeliveryEngine(QueueMixin):
             await worker.stop()
         try:
             await self.store.release(self.owner)
-        except Exception:
-            log.exception("could not release claimed outbox rows; they resume after the lease")
+        except Exception as exc:
+            self.failures.failed(
+                exc, "could not release claimed outbox rows; they resume after the lease"
+            )
 
     async def _renew_leases(self) -> None:
         interval = self.lease_seconds / 3
@@ -800,8 +811,8 @@ class DeliveryEngine(QueueMixin):
                     other = await self.sender_lease.renew(
                         self.owner, now=self.app.clock.now(), ttl=self.lease_seconds
                     )
-                except Exception:
-                    log.exception("renewing the sender lease failed")
+                except Exception as exc:
+                    self.failures.failed(exc, "renewing the sender lease failed")
                     other = None
                 if other is not None:
                     # Stalled past the lease and another process took over: stop sending.
@@ -819,8 +830,8 @@ class DeliveryEngine(QueueMixin):
                 await self.store.renew(
                     self.owner, self.app.clock.now() + timedelta(seconds=self.lease_seconds)
                 )
-            except Exception:
-                log.exception("renewing outbox leases failed")
+            except Exception as exc:
+                self.failures.failed(exc, "renewing outbox leases failed")
 
     async def idle(self) -> None:
         """Return once no worker can make progress without time passing (for tests/tools)."""
@@ -841,5 +852,5 @@ class DeliveryEngine(QueueMixin):
         ).recipient_key
         try:
             await self.store.clear_undeliverable([key])
-        except Exception:
-            log.exception("could not clear the undeliverable mark of %s", key)
+        except Exception as exc:
+            self.failures.failed(exc, "could not clear the undeliverable mark of %s", key)

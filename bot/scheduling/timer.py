@@ -6,7 +6,7 @@ and sleeps until the earliest next due instant the pass reports, but never longe
 seen within that long. A change made through this process re-reads the earliest due instant at
 once (`replan()`), so a schedule due sooner than the timer's sleep is not late. A pass
 that fails (the database is unreachable) is tried again after `retry_after`: the due rows stay
-due, so nothing is skipped.
+due, so nothing is skipped. A vanished SQLite file is logged once, not per retry (`RetryLog`).
 
 The pass reports its next instant on the application clock; the timer sleeps the difference on
 the event loop's clock (equal in production; a test clock may stand still, and then the timer
@@ -20,6 +20,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+
+from bot.ops.retry_log import RetryLog
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class WakeTimer:
         self._replan_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        #: Failed passes (a vanished database file is logged once, not per retry).
+        self.failures = RetryLog(log, "the schedule timer")
 
     @property
     def running(self) -> bool:
@@ -93,8 +97,8 @@ class WakeTimer:
                 if replan_at is None or (delay is not None and delay <= timedelta(0)):
                     delay = await self._run_pass()
                 seconds = self.poll_seconds if delay is None else delay.total_seconds()
-            except Exception:
-                log.exception("schedule pass failed; trying again shortly")
+            except Exception as exc:
+                self.failures.failed(exc, "schedule pass failed; trying again shortly")
                 seconds = self._retry_after().total_seconds()
             if self._stopping:
                 return

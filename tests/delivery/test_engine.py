@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import subprocess
 from datetime import timedelta
 from typing import Any
@@ -202,6 +203,37 @@ async def test_unexpected_sender_errors_are_retried_not_fatal(
     await settle(app, clock)
     await settle(app, clock, 5.0)
     assert sender.sent_to() == {"a": 1, "b": 1}
+
+
+async def test_a_claim_that_fails_is_logged_each_time_and_retried(
+    make_app: AppFactory,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An error that may pass (not a vanished database file) keeps its traceback per attempt,
+    and the worker recovers once the database answers again."""
+    sender = FakeSender()
+    app = await start(make_app, sender)
+    real_claim = app.delivery.store.claim
+    failures = [RuntimeError("database is locked"), RuntimeError("database is locked")]
+
+    async def flaky_claim(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(app.delivery.store, "claim", flaky_claim)
+    with caplog.at_level(logging.ERROR):
+        await queue(app, "r1", [dm("a")])
+        await settle(app, clock)
+        assert sender.sent_to() == {}
+        await settle(app, clock, 1.0)
+        await settle(app, clock, 1.0)
+    assert failures == []
+    assert sender.sent_to() == {"a": 1}
+    logged = [r for r in caplog.records if "claiming discord outbox rows failed" in r.getMessage()]
+    assert len(logged) == 2 and all(r.exc_info is not None for r in logged)
 
 
 async def test_permanent_error_marks_recipient_until_they_use_a_command(

@@ -1,6 +1,6 @@
 """A SQLite file that vanishes while the bot runs (issue 17 §4): detected, /readyz not ready,
-writes stopped, members told, the log says what happened; a new empty database is a WARNING;
-/readyz never waits for the write lock."""
+writes stopped, members told, the log says what happened (the retrying loops once each, not a
+traceback per poll); a new empty database is a WARNING; /readyz never waits for the write lock."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ import asyncio
 import logging
 import os
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import Application
 from bot.settings import Settings
+from bot.timing.clock import ManualClock
 from cogs.digest.cog import DigestCog
+from cogs.help import HelpCog
 from storage.database import DatabaseVanished
 from tests.conftest import AppFactory
+from tests.delivery.fakes import FakeSender, dm, queue
 from tests.helpers import RecordingResponder, actor, invocation
 
 
@@ -74,6 +78,48 @@ async def test_a_vanished_file_stops_writes_and_readiness(
     assert "Traceback" not in caplog.text
     if how == "deleted":
         assert not path.exists()  # nothing recreated an empty file behind the operator's back
+
+
+@pytest.mark.usefixtures("sqlite_only")
+async def test_the_retrying_loops_say_once_that_the_file_vanished(
+    make_app: AppFactory,
+    settings: Settings,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = await make_app([HelpCog])
+    sender = FakeSender()
+    app.delivery.register_sender("discord", sender)
+    await queue(app, "before", [dm("ana")])
+    await asyncio.wait_for(app.delivery.idle(), 30)
+    assert sender.sent_to() == {"ana": 1}
+    delivery, timer = app.delivery.failures, app.schedules._timer.failures
+    path = db_file(settings)
+    remove(path)
+
+    with caplog.at_level(logging.INFO):
+        # Drive both loops through several polls: wake the workers and the timer, move the
+        # clock past the workers' retry delay; until each has failed a few times.
+        for _ in range(500):
+            if delivery.vanished_failures >= 3 and timer.vanished_failures >= 3:
+                break
+            app.delivery.wake()
+            clock.advance(timedelta(seconds=2))
+            await app.schedules.sync()
+            await asyncio.wait_for(app.delivery.idle(), 30)
+            await asyncio.sleep(0.005)  # let the timer's pass run
+        assert delivery.vanished_failures >= 3 and timer.vanished_failures >= 3
+        assert (await app.readiness.evaluate())["database"] is False
+
+    said = [r for r in caplog.records if "Restart the bot with DATABASE_URL" in r.getMessage()]
+    assert sorted(r.name for r in said) == ["bot.delivery.engine", "bot.scheduling.timer"]
+    for record in said:
+        assert record.levelno == logging.ERROR and record.exc_info is None
+        assert str(path) in record.getMessage() and "deleted" in record.getMessage()
+    assert "outbox delivery cannot go on" in caplog.text
+    assert "the schedule timer cannot go on" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert "Traceback" not in caplog.text
 
 
 @pytest.mark.usefixtures("sqlite_only")
