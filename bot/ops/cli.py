@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from bot import __version__
 from bot.delivery.engine import SenderBusy
@@ -26,6 +27,8 @@ NO_CREDENTIALS = (
 )
 
 Handler = Callable[[argparse.Namespace], int]
+#: Where subcommands are added (`ArgumentParser.add_subparsers()`).
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,54 +40,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run on every platform whose credentials are set")
-    run.set_defaults(handler=cmd_run)
+    _command(sub, "run", "run on every platform whose credentials are set", cmd_run)
 
-    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console = _command(sub, "console", "chat with the bot in this terminal", cmd_console)
     console.add_argument(
         "--as", dest="as_name", default="you", metavar="NAME", help="act as member NAME"
     )
     console.add_argument("--moderator", action="store_true", help="act with moderator rights")
-    console.set_defaults(handler=cmd_console)
 
-    db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_sub.add_parser("upgrade", help="apply pending migrations (safe to run twice)")
-    upgrade.set_defaults(handler=cmd_db_upgrade)
+    db = _group(sub, "db", "database maintenance")
+    _command(db, "upgrade", "apply pending migrations (safe to run twice)", cmd_db_upgrade)
 
-    delivery = sub.add_parser("delivery", help="the outbox of scheduled posts and DMs")
-    delivery_sub = delivery.add_subparsers(dest="delivery_command", metavar="ACTION", required=True)
-    status = delivery_sub.add_parser(
-        "status", help="sent / pending / failed for the latest runs, and recent failures"
+    delivery = _group(sub, "delivery", "the outbox of scheduled posts and DMs")
+    status = _command(
+        delivery,
+        "status",
+        "sent / pending / failed for the latest runs, and recent failures",
+        cmd_delivery_status,
     )
     status.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
-    status.set_defaults(handler=cmd_delivery_status)
 
-    backup = sub.add_parser(
-        "backup", help="copy the SQLite database to PATH (safe while the bot runs)"
+    backup = _command(
+        sub, "backup", "copy the SQLite database to PATH (safe while the bot runs)", cmd_backup
     )
     backup.add_argument("path", metavar="PATH", help="file to write, e.g. backups/mlebot.db")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
-    backup.set_defaults(handler=cmd_backup)
 
-    privacy = sub.add_parser("privacy", help="members' personal data")
-    privacy_sub = privacy.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
-    export = privacy_sub.add_parser(
-        "export", help="print everything stored about one member as JSON"
+    privacy = _group(sub, "privacy", "members' personal data")
+    export = _command(
+        privacy, "export", "print everything stored about one member as JSON", cmd_privacy_export
     )
     export.add_argument("platform", help="discord, slack or console")
     export.add_argument("user_id", help="the member's platform user id")
-    export.set_defaults(handler=cmd_privacy_export)
 
-    config = sub.add_parser("config", help="settings")
-    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = config_sub.add_parser("check", help="validate settings and show what would run")
-    check.set_defaults(handler=cmd_config_check)
+    config = _group(sub, "config", "settings")
+    _command(config, "check", "validate settings and show what would run", cmd_config_check)
 
-    slack = sub.add_parser("slack", help="Slack app set-up")
-    slack_sub = slack.add_subparsers(dest="slack_command", metavar="ACTION", required=True)
-    manifest = slack_sub.add_parser(
-        "manifest", help="print the Slack app manifest generated from the commands"
+    slack = _group(sub, "slack", "Slack app set-up")
+    manifest = _command(
+        slack,
+        "manifest",
+        "print the Slack app manifest generated from the commands",
+        cmd_slack_manifest,
     )
     where = manifest.add_mutually_exclusive_group()
     where.add_argument(
@@ -95,8 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--socket", action="store_true", help="Socket Mode: no public URL needed")
     manifest.add_argument("--name", default="mlebot", help="app and bot user name")
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
-    manifest.set_defaults(handler=cmd_slack_manifest)
     return parser
+
+
+def _command(
+    commands: Commands, name: str, help_text: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """Add the command `name` (run by `handler`); its parser, for the command's own flags."""
+    parser = commands.add_parser(name, help=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _group(commands: Commands, name: str, help_text: str) -> Commands:
+    """Add the group `name` (`mlebot NAME ACTION`); where its actions go (`_command`)."""
+    group = commands.add_parser(name, help=help_text)
+    return group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
