@@ -537,14 +537,14 @@ def _closest_pair(
     return best
 
 
-def _view_section(view: ScheduleView, community_zone: str, dsa_mix: str | None) -> Section:
-    """One schedule in `/schedule list`; `dsa_mix` is the community's mix, described."""
+def _view_section(view: ScheduleView, community_zone: str, mix_text: str | None) -> Section:
+    """One schedule in `/schedule list`; `mix_text` is the community's DSA mix, described."""
     s = view.schedule
     what = KIND_LABELS.get(s.kind, s.kind)
     where = f"#{s.channel_name}" if s.channel_name else "(no channel)"
     lines = [f"{what} in {where}", f"When: {describe_when(s, community_zone)}"]
-    if s.kind == DSA_KIND and dsa_mix is not None:
-        lines.append(f"Problems: {dsa_mix}")
+    if s.kind == DSA_KIND and mix_text is not None:
+        lines.append(f"Problems: {mix_text}")
     if s.paused:
         lines.append("Next run: none — **paused**")
     elif view.next_run is not None:

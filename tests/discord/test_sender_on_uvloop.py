@@ -15,7 +15,7 @@ from bot.messages import Message
 from bot.ops import event_loop
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
 from bot.settings import load_settings
-from storage.outbox import OutboxStore, enqueue
+from storage.outbox import OutboxStore
 from tests.emulators.discord import DiscordEmulator
 
 
@@ -37,9 +37,7 @@ async def fan_out(database_url: str, users: list[str]) -> tuple[DiscordEmulator,
             Delivery(Destination("discord", "g", DestinationKind.DM, u), Message(body=f"hi {u}"))
             for u in users
         ]
-        async with app.db.transaction() as conn:
-            await enqueue(conn, run_key="uv", deliveries=deliveries, now=app.clock.now())
-        app.delivery.wake("discord")
+        await app.delivery.queue("uv", deliveries)
         store = OutboxStore(app.db)
         async with asyncio.timeout(20):
             while (await store.totals()).get("sent", 0) < len(users):  # noqa: ASYNC110

@@ -314,11 +314,8 @@ async def test_dm_bodies_are_not_logged_by_delivery(
     body = "your personal reminder: solve two-sum PRIVATE-BODY-MARKER"
     sender = FailingSender()
     app.delivery.register_sender("discord", sender)
-    async with app.db.transaction() as conn:
-        dm = Destination("discord", "g1", DestinationKind.DM, "u1", target_name="ana")
-        deliveries = [Delivery(dm, Message(body=body))]
-        await enqueue(conn, run_key="r-dm", deliveries=deliveries, now=app.clock.now())
-    app.delivery.wake()
+    dm = Destination("discord", "g1", DestinationKind.DM, "u1", target_name="ana")
+    await app.delivery.queue("r-dm", [Delivery(dm, Message(body=body))])
     for _ in range(500):
         if sender.calls:
             break
