@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands.context import Actor, ChannelRef
 from bot.commands.errors import NotFound, OptionError, UsageError, UserError
+from bot.scheduling.audit import audit_schedule
 from bot.scheduling.runs import first_due, rule_of
 from bot.timing.recurrence import Rule, next_fire
 from storage.schedules import Schedule, ScheduleRepository
@@ -86,7 +87,9 @@ class ChangesMixin:
                     community, kind, name, rule, timezone, channel, params, None, actor.user_id
                 ),
             )
-            await self._audit(conn, schedule, actor, "schedule.create", None, schedule.config())
+            await audit_schedule(
+                self.app, conn, schedule, actor, "schedule.create", None, schedule.config()
+            )
         self.wake()
         return schedule
 
@@ -134,8 +137,8 @@ class ChangesMixin:
             if old is None:
                 raise NotFound(f"The schedule {schedule.name!r} was removed meanwhile.")
             updated = await self.repo.update(conn, schedule.id, values)
-            await self._audit(
-                conn, updated, actor, "schedule.update", old.config(), updated.config()
+            await audit_schedule(
+                self.app, conn, updated, actor, "schedule.update", old.config(), updated.config()
             )
         self.wake()
         return updated
@@ -153,7 +156,9 @@ class ChangesMixin:
         async with self.app.db.transaction() as conn:
             updated = await self.repo.update(conn, schedule.id, self._pausing(schedule, paused))
             action = "schedule.pause" if paused else "schedule.resume"
-            await self._audit(conn, updated, actor, action, schedule.config(), updated.config())
+            await audit_schedule(
+                self.app, conn, updated, actor, action, schedule.config(), updated.config()
+            )
         self.wake()
         return updated
 
@@ -161,7 +166,9 @@ class ChangesMixin:
         """Delete a schedule and its run history (audited); it never runs again."""
         async with self.app.db.transaction() as conn:
             await self.repo.delete(conn, schedule.id)
-            await self._audit(conn, schedule, actor, "schedule.remove", schedule.config(), None)
+            await audit_schedule(
+                self.app, conn, schedule, actor, "schedule.remove", schedule.config(), None
+            )
         self.wake()
 
     # -- personal schedules ---------------------------------------------------------------
@@ -299,24 +306,3 @@ class ChangesMixin:
                 )
                 values["next_due_at"] = first_due(changed, now)
         return values
-
-    async def _audit(
-        self,
-        conn: AsyncConnection,
-        schedule: Schedule,
-        actor: Actor,
-        action: str,
-        old: Any,
-        new: Any,
-    ) -> None:
-        await self.app.audit.record(
-            community_id=schedule.community_id,
-            actor_id=actor.user_id,
-            actor_name=actor.display_name,
-            action=action,
-            target=f"schedule:{schedule.name}",
-            old=old,
-            new=new,
-            at=self.app.clock.now(),
-            conn=conn,
-        )

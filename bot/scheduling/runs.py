@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands.context import Actor
 from bot.commands.errors import UsageError
 from bot.ops.logs import with_log_context
+from bot.scheduling.audit import audit_schedule
 from bot.scheduling.jobs import Delivery
 from bot.scheduling.jobs import run_key as run_key  # its home is jobs; re-exported here
 from bot.scheduling.produce import Claim, produce_all
@@ -64,7 +65,7 @@ MAX_MISSED_RECORDED = 50
 
 
 class Enqueue(Protocol):
-    """`storage.outbox.enqueue_runs`: store several runs' deliveries in the caller's
+    """`app.delivery.queue_runs`: store several runs' deliveries in the caller's
     transaction; returns the rows queued per run key."""
 
     async def __call__(
@@ -262,14 +263,14 @@ class RunsMixin:
     async def run_now(self, schedule: Schedule, *, actor: Actor) -> RunResult:
         """Run a schedule once, now, outside its recurrence (audited as who asked)."""
         now = self.app.clock.now().replace(microsecond=0)
-        await self.app.audit.record(
-            community_id=schedule.community_id,
-            actor_id=actor.user_id,
-            actor_name=actor.display_name,
-            action="schedule.run_now",
-            target=f"schedule:{schedule.name}",
-            old=None,
-            new={"scheduled_for": now.isoformat()},
+        await audit_schedule(
+            self.app,
+            None,
+            schedule,
+            actor,
+            "schedule.run_now",
+            None,
+            {"scheduled_for": now.isoformat()},
             at=now,
         )
         result = await self._run_slot(schedule, now, late=False, manual=True)

@@ -88,7 +88,7 @@ class ScheduleService(RunsMixin, ChangesMixin):
         self.repo = ScheduleRepository(app.db)
         self.enqueue = enqueue
         self.instance_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
-        #: Called after each run (e.g. to wake the delivery workers).
+        #: Called after each run (metrics count runs and their outcomes).
         self.run_observers: list[Callable[[RunResult], Awaitable[None]]] = []
         self.retry_after = RETRY_AFTER
         self.claim_lease = CLAIM_LEASE
