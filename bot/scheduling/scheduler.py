@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.commands.errors import NotFound
+from bot.ops.retry_log import RetryLog
 from bot.scheduling.changes import ChangesMixin, check_name, personal_name
 from bot.scheduling.runs import (
     CLAIM_LEASE,
@@ -102,6 +103,11 @@ class ScheduleService(RunsMixin, ChangesMixin):
     def running(self) -> bool:
         """Whether the timer runs (between `start()` and `stop()`; for /readyz)."""
         return self._timer.running
+
+    @property
+    def failures(self) -> RetryLog:
+        """The timer's failed passes (a vanished database is logged once, then counted)."""
+        return self._timer.failures
 
     async def start(self) -> None:
         """Close claims too old to run, plan rows from before 0011, catch up, start the timer."""

@@ -93,7 +93,7 @@ async def test_the_retrying_loops_say_once_that_the_file_vanished(
     await queue(app, "before", [dm("ana")])
     await asyncio.wait_for(app.delivery.idle(), 30)
     assert sender.sent_to() == {"ana": 1}
-    delivery, timer = app.delivery.failures, app.schedules._timer.failures
+    delivery, timer = app.delivery.failures, app.schedules.failures
     path = db_file(settings)
     remove(path)
 
