@@ -122,6 +122,15 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
     @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads only (no commit hooks); refused like a transaction once the
+        SQLite file vanished, so a reader never opens a new empty file in its place."""
+        if self._identity is not None and self.check_file() is not None:
+            raise DatabaseVanished(self.vanished)
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside a transaction, committed on success, rolled back on error;
         once it committed, the hooks given to `after_commit` for it run, in order."""

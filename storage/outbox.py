@@ -571,7 +571,7 @@ class OutboxStore:
 
     async def counts(self) -> dict[tuple[str, str], int]:
         """Rows per (platform, status) across the whole outbox (for /metrics)."""
-        async with self.db.engine.connect() as conn:
+        async with self.db.reading() as conn:
             rows = await conn.execute(
                 sa.select(outbox.c.platform, outbox.c.status, sa.func.count()).group_by(
                     outbox.c.platform, outbox.c.status

@@ -20,6 +20,8 @@ from prometheus_client.registry import Collector
 
 from bot import __version__
 from bot.commands.dispatcher import Outcome
+from bot.ops.retry_log import RetryLog
+from storage.database import DatabaseVanished
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -41,6 +43,7 @@ class Metrics:
 
     def __init__(self, app: Application) -> None:
         self.app = app
+        self._refresh_failures = RetryLog(log, "/metrics")
         self.registry = CollectorRegistry()
         r = self.registry
         self.info = Gauge(
@@ -154,6 +157,8 @@ class Metrics:
 
         try:
             self._outbox_rows = await OutboxStore(self.app.db).counts()
+        except DatabaseVanished as exc:  # said once, not a traceback per scrape
+            self._refresh_failures.failed(exc, "could not count outbox rows for /metrics")
         except Exception:
             log.warning("could not count outbox rows for /metrics", exc_info=True)
 

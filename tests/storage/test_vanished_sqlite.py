@@ -110,9 +110,15 @@ async def test_the_retrying_loops_say_once_that_the_file_vanished(
             await asyncio.sleep(0.005)  # let the timer's pass run
         assert delivery.vanished_failures >= 3 and timer.vanished_failures >= 3
         assert (await app.readiness.evaluate())["database"] is False
+        for _ in range(3):  # a Prometheus scrape every few seconds
+            assert b"mlebot_build_info" in await app.metrics.render()
 
     said = [r for r in caplog.records if "Restart the bot with DATABASE_URL" in r.getMessage()]
-    assert sorted(r.name for r in said) == ["bot.delivery.engine", "bot.scheduling.timer"]
+    assert sorted(r.name for r in said) == [
+        "bot.delivery.engine",
+        "bot.ops.metrics",
+        "bot.scheduling.timer",
+    ]
     for record in said:
         assert record.levelno == logging.ERROR and record.exc_info is None
         assert str(path) in record.getMessage() and "deleted" in record.getMessage()
