@@ -103,7 +103,11 @@ async def _produce_many(app: Application, kind: str, claims: list[Claim]) -> Non
                 f"job kind {kind!r} returned {len(outcomes)} outcomes for {len(ready)} runs"
             )
     except Exception as exc:
-        outcomes = [exc] * len(ready)
+        # One traceback for the call, not one per run it fails.
+        log.error("job kind %r failed for a batch of %d run(s)", kind, len(ready), exc_info=exc)
+        for claim in ready:
+            _settle(claim, exc, logged=True)
+        return
     for claim, outcome in zip(ready, outcomes, strict=True):
         _settle(claim, list(outcome) if isinstance(outcome, list) else outcome)
 
@@ -129,8 +133,9 @@ async def _context(app: Application, claim: Claim) -> RunContext:
     )
 
 
-def _settle(claim: Claim, outcome: list[Delivery] | Exception) -> None:
-    """Note what composing `claim` gave: its deliveries, a skip, or a failure."""
+def _settle(claim: Claim, outcome: list[Delivery] | Exception, *, logged: bool = False) -> None:
+    """Note what composing `claim` gave: its deliveries, a skip, or a failure (logged here
+    unless the caller already did)."""
     schedule = claim.schedule
     if isinstance(outcome, RunSkipped):
         claim.skipped = str(outcome)
@@ -138,6 +143,8 @@ def _settle(claim: Claim, outcome: list[Delivery] | Exception) -> None:
     if isinstance(outcome, Exception):
         claim.status = FAILED
         claim.outcome = f"error: {type(outcome).__name__}: {outcome}"[:500]
+        if logged:
+            return
         log.error(
             "schedule %d (%s): run for %s failed",
             schedule.id,

@@ -71,7 +71,9 @@ async def test_each_run_of_a_batch_keeps_its_own_outcome(make_app, clock: Manual
     assert await app.schedules.run_due() == []  # every slot is settled: nothing runs twice
 
 
-async def test_a_batch_call_that_raises_fails_its_runs_only(make_app, clock: ManualClock) -> None:
+async def test_a_batch_call_that_raises_fails_its_runs_only(
+    make_app, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
     app = await run_slots_by_hand(await make_app([PostCog]))
     home = await reminders(app, ["ana", "crash"])
     await app.schedules.upsert_personal(
@@ -84,6 +86,10 @@ async def test_a_batch_call_that_raises_fails_its_runs_only(make_app, clock: Man
     clock.set(SLOT)
     results = {r.schedule.owner_user_id: r.status for r in await app.schedules.run_due()}
     assert results == {"ana": "failed", "crash": "failed", "dee": "done"}
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert [r.getMessage() for r in tracebacks] == [
+        "job kind 'test.batch' failed for a batch of 2 run(s)"
+    ]
     assert [r["target_id"] for r in await outbox_rows(app)] == ["dee"]
 
 
