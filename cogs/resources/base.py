@@ -60,20 +60,31 @@ class ResourcesBase(Cog):
         )
 
     async def _store(self, ctx: Context, resource: Resource, action: str, old: Any) -> None:
-        now = self.app.clock.now()
         async with self.app.db.transaction() as conn:
-            await self.repo.put(
-                conn,
-                ctx.community.id,
-                resource.id,
-                resource_data(resource),
-                normalized_url=resource.normalized_url,
-                changed_by=ctx.actor.user_id,
-                now=now,
-            )
-            await ctx.audit(
-                action, f"resource:{resource.id}", old, resource_data(resource), conn=conn
-            )
+            await self._put(ctx, conn, resource.id, resource, action, old)
+
+    async def _put(
+        self,
+        ctx: Context,
+        conn: AsyncConnection,
+        resource_id: str,
+        resource: Resource | None,
+        action: str,
+        old: Any,
+    ) -> None:
+        """Store this community's version of a resource (None: removed here) and audit the
+        change, in the caller's transaction."""
+        data = resource_data(resource) if resource is not None else None
+        await self.repo.put(
+            conn,
+            ctx.community.id,
+            resource_id,
+            data,
+            normalized_url=resource.normalized_url if resource is not None else None,
+            changed_by=ctx.actor.user_id,
+            now=self.app.clock.now(),
+        )
+        await ctx.audit(action, f"resource:{resource_id}", old, data, conn=conn)
 
     async def _decide(
         self,

@@ -169,19 +169,9 @@ class ModerationCommands(ResourcesBase):
         current = index.get(id.strip().lower())
         if current is None:
             raise NotFound(f"There is no resource `{_shown(id)}`.", hint=_did_you_mean(index, id))
-        now = self.app.clock.now()
         async with self.app.db.transaction() as conn:
-            await self.repo.put(
-                conn,
-                ctx.community.id,
-                current.id,
-                None,
-                normalized_url=None,
-                changed_by=ctx.actor.user_id,
-                now=now,
-            )
-            await ctx.audit(
-                "resource.remove", f"resource:{current.id}", resource_data(current), None, conn=conn
+            await self._put(
+                ctx, conn, current.id, None, "resource.remove", old=resource_data(current)
             )
         await ctx.reply(
             Message(

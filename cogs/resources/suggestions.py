@@ -14,7 +14,6 @@ from cogs.resources.base import (
     ResourcesBase,
     _by_url,
 )
-from cogs.resources.catalog import resource_data
 from cogs.resources.options import (
     _DESCRIPTION,
     _NEW_ID,
@@ -210,18 +209,8 @@ class SuggestionCommands(ResourcesBase):
                 tell=f"Your suggestion “{render.escape(found.title)}” was approved and is now in "
                 f"the catalog: /resource show {new_id}. Thank you!",
             )
-            await self.repo.put(
-                conn,
-                ctx.community.id,
-                new_id,
-                resource_data(resource),
-                normalized_url=found.normalized_url,
-                changed_by=ctx.actor.user_id,
-                now=self.app.clock.now(),
-            )
-            await ctx.audit(
-                "resource.approve", f"resource:{new_id}", None, resource_data(resource), conn=conn
-            )
+            # The suggestion's URL was normalized the same way (`found.normalized_url`).
+            await self._put(ctx, conn, new_id, resource, "resource.approve", old=None)
         await ctx.reply(
             Message(
                 body=f"Approved #{found.id}: added `{new_id}` ({render.escape(found.title)}). "
