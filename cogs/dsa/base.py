@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cog import Cog
 from bot.commands.context import AutocompleteContext, BaseContext
 from bot.commands.errors import NotFound
-from bot.commands.registry import Choice
+from bot.commands.registry import Choice, Option, OptionType
 from bot.messages import Button, ButtonStyle, Message, Section, Tone
 from cogs.dsa.mix import mix_of
 from cogs.dsa.progress import Period
@@ -41,6 +41,17 @@ _DIFFICULTY_CHOICES = (*(Choice(d, d) for d in DIFFICULTIES), Choice("any", "any
 
 async def _problem_names(ctx: AutocompleteContext, typed: str) -> Sequence[Choice]:
     return [Choice(p.title, p.id) for p in problem_set().search(typed)]
+
+
+#: The `problem` option of `/dsa done` and `/dsa hint`: a problem by title, slug or URL.
+_PROBLEM = Option(
+    "problem",
+    OptionType.STRING,
+    "Title, LeetCode slug or URL (default: today's problem)",
+    max_length=200,
+    autocomplete=_problem_names,
+    rest=True,
+)
 
 
 def _fmt_day(day: date) -> str:

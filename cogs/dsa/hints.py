@@ -9,9 +9,8 @@ from __future__ import annotations
 from bot.cog import action, command
 from bot.commands.context import ActionContext, BaseContext, Context
 from bot.commands.errors import NotFound
-from bot.commands.registry import Option, OptionType
 from bot.messages import Message, Section
-from cogs.dsa.base import APPROACH_ACTION, DsaBase, _problem_names
+from cogs.dsa.base import _PROBLEM, APPROACH_ACTION, DsaBase
 from content.problems import Problem
 
 NO_APPROACH = (
@@ -41,14 +40,7 @@ class HintCommands(DsaBase):
     @command(
         "dsa hint",
         "Show the approach for a problem (default: today's), after its nudge",
-        Option(
-            "problem",
-            OptionType.STRING,
-            "Title, LeetCode slug or URL (default: today's problem)",
-            max_length=200,
-            autocomplete=_problem_names,
-            rest=True,
-        ),
+        _PROBLEM,
         private=True,
         examples=("/dsa hint", "/dsa hint rotate image"),
     )

@@ -11,13 +11,13 @@ from bot.commands.registry import Option, OptionType
 from bot.messages import Field, Message, Section
 from cogs.dsa.base import (
     _PERIOD_CHOICES,
+    _PROBLEM,
     HISTORY_LIMIT,
     LEADERBOARD_SIZE,
     SOLVED_ACTION,
     DsaBase,
     _approach_buttons,
     _fmt_day,
-    _problem_names,
     _problem_section,
     _solve_button,
 )
@@ -70,14 +70,7 @@ class PracticeCommands(DsaBase):
     @command(
         "dsa done",
         "Mark a problem solved (default: today's)",
-        Option(
-            "problem",
-            OptionType.STRING,
-            "Title, LeetCode slug or URL (default: today's problem)",
-            max_length=200,
-            autocomplete=_problem_names,
-            rest=True,
-        ),
+        _PROBLEM,
         private=True,
         examples=(
             "/dsa done",
