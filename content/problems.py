@@ -223,6 +223,15 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
             raise ContentError(file, f"{where}: {name}", "must be a non-empty string")
         return " ".join(value.split())
 
+    def sized(name: str, low: int, high: int) -> str:
+        """`text(name)`, refused unless it is `low`-`high` characters long."""
+        value = text(name)
+        if not low <= len(value) <= high:
+            raise ContentError(
+                file, f"{where}: {name}", f"must be {low}-{high} characters, not {len(value)}"
+            )
+        return value
+
     pid = text("id")
     if not SLUG.match(pid):
         raise ContentError(
@@ -243,13 +252,7 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
             )
         if entry.get("statement") is None:
             raise ContentError(file, f"{where}: statement", "is missing (the task to implement)")
-        statement = text("statement")
-        if not MIN_STATEMENT <= len(statement) <= MAX_STATEMENT:
-            raise ContentError(
-                file,
-                f"{where}: statement",
-                f"must be {MIN_STATEMENT}-{MAX_STATEMENT} characters, not {len(statement)}",
-            )
+        statement = sized("statement", MIN_STATEMENT, MAX_STATEMENT)
     else:
         m = URL.match(url)
         if m is None:
@@ -279,20 +282,10 @@ def _parse_entry(entry: Any, index: int, file: str | Path) -> Problem:
     premium = entry["premium"]
     if not isinstance(premium, bool):
         raise ContentError(file, f"{where}: premium", "must be true or false")
-    hint = text("hint")
-    if not MIN_HINT <= len(hint) <= MAX_HINT:
-        raise ContentError(
-            file, f"{where}: hint", f"must be {MIN_HINT}-{MAX_HINT} characters, not {len(hint)}"
-        )
+    hint = sized("hint", MIN_HINT, MAX_HINT)
     approach = None
     if entry.get("approach") is not None:
-        approach = text("approach")
-        if not MIN_HINT <= len(approach) <= MAX_APPROACH:
-            raise ContentError(
-                file,
-                f"{where}: approach",
-                f"must be {MIN_HINT}-{MAX_APPROACH} characters, not {len(approach)}",
-            )
+        approach = sized("approach", MIN_HINT, MAX_APPROACH)
     raw_tags = entry.get("tags", [])
     if not isinstance(raw_tags, list) or not all(isinstance(t, str) for t in raw_tags):
         raise ContentError(file, f"{where}: tags", "must be a list of tag ids, e.g. [prefix-sum]")
