@@ -32,6 +32,7 @@ from bot.messages import Message
 from bot.web.http import WebRequest, WebResponse, etag_for, text_response
 from bot.web.markdown import inline, to_html
 from bot.web.page import page
+from cogs.digest.web_sent import numeric_figures, sent_headline
 from content.problems import Problem
 from content.resources import MERGED_RESOURCE_IDS, Resource
 from content.tips import Tip, TipLibrary
@@ -88,20 +89,6 @@ def entry_id(community: Community, number: int) -> str:
     """A stable Atom id: the same for an issue whatever the slug or public address."""
     name = f"mlebot-digest:{community.platform}:{community.external_id}:{number}"
     return f"urn:uuid:{uuid.uuid5(_ATOM_NS, name)}"
-
-
-def numeric_figures(message: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The issue's figures that are plain numbers: counts, never names."""
-    out: list[tuple[str, str]] = []
-    fields = message.get("fields")
-    if not isinstance(fields, list):
-        return out
-    for item in fields:
-        if isinstance(item, list) and len(item) >= 2:
-            label, value = str(item[0]), str(item[1])
-            if re.fullmatch(r"[0-9][0-9,.]*", value.strip()):
-                out.append((label, value.strip()))
-    return out
 
 
 _Found = tuple[WebArchive, Community, ArchiveStamp]
@@ -165,7 +152,7 @@ class DigestWebPages:
         async def render() -> WebResponse | None:
             return await self._render_index(archive, community, number, pages)
 
-        return await self._cached(key, archive, stamp, render)
+        return await self._cached(key, archive, community, stamp, render)
 
     async def item_page(self, request: WebRequest) -> WebResponse:
         item = request.path_params.get("item", "")
@@ -188,7 +175,7 @@ class DigestWebPages:
                 return None
             return self._render_issue(archive, community, issue, stamp)
 
-        return await self._cached(key, archive, stamp, render)
+        return await self._cached(key, archive, community, stamp, render)
 
     async def feed(self, request: WebRequest) -> WebResponse:
         found = await self._archive(request)
@@ -200,7 +187,7 @@ class DigestWebPages:
         async def render() -> WebResponse | None:
             return await self._render_feed(archive, community, stamp, base)
 
-        return await self._cached(("feed", archive.slug, base), archive, stamp, render)
+        return await self._cached(("feed", archive.slug, base), archive, community, stamp, render)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -231,6 +218,7 @@ class DigestWebPages:
         self,
         key: tuple[object, ...],
         archive: WebArchive,
+        community: Community,
         stamp: ArchiveStamp,
         render: Callable[[], Awaitable[WebResponse | None]],
     ) -> WebResponse:
@@ -239,6 +227,7 @@ class DigestWebPages:
             stamp.issues,
             stamp.latest_number,
             stamp.latest_published_at,
+            community.name,  # renamed on its platform: titles change
         )
         hit = self._cache.get(key)
         if hit is not None and hit.stamp == version:
@@ -315,8 +304,8 @@ class DigestWebPages:
         tip = self.library.get(issue.headline_tip)
         if tip is not None:
             return tip.title
-        title = issue.title
-        return title.split(" · ")[0] if title else issue.headline_tip
+        sent = sent_headline(str(issue.message.get("body") or ""), issue.note)
+        return sent[0] if sent else issue.headline_tip
 
     def _article(self, archive: WebArchive, issue: StoredIssue) -> str:
         """The issue's content as HTML (shared by the page and the feed entry)."""
@@ -331,8 +320,8 @@ class DigestWebPages:
         if headline is not None:
             parts.append(f"<h2>This week: {inline(headline.title)}</h2>")
             parts.append(self._tip_html(headline))
-        elif stored.body:
-            parts.append(to_html(stored.body))
+        elif as_sent := sent_headline(stored.body, issue.note):
+            parts.append(f"<h2>This week: {inline(as_sent[0])}</h2>{to_html(as_sent[1])}")
         shorts = issue.tip_ids[1:]
         # A tip removed from the library since is shown as it was sent (its stored section).
         sent = [s for s in stored.sections if s.heading.startswith("More tips: ")]

@@ -267,6 +267,9 @@ async def test_archive_is_paginated(site: SiteFactory) -> None:
     status, second, _ = await s.get("/digest/big/?page=2")
     assert status == 200 and second.count('<li><a href="/digest/big/') == 3
     assert "Issue #1<" in second and 'rel="prev"' in second
+    # Newest first across the pages: 23..4 on the first, 3..1 on the second.
+    listed = [int(n) for n in re.findall(r'<span class="number">Issue #(\d+)<', first + second)]
+    assert listed == list(range(23, 0, -1))
     for bad in ("3", "0", "-1", "abc", "1e3"):
         assert (await s.get(f"/digest/big/?page={bad}"))[0] == 404, bad
 
