@@ -11,6 +11,7 @@ import io
 import subprocess
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from bot.app import Application
 from bot.delivery.engine import POLL_SECONDS, SenderBusy
 from bot.delivery.limits import PlatformLimits
 from bot.messages import Message
+from bot.ops.cli import main
 from bot.ops.compose import ConsoleOptions, build_application
 from bot.scheduling.jobs import Destination
 from bot.settings import Settings
@@ -181,3 +183,52 @@ async def test_the_lease_is_released_on_stop_and_taken_from_a_dead_or_expired_ho
         assert fourth.delivery.running and fourth.delivery.sent_by is None
     finally:
         await db.close()
+
+
+async def in_flight(app: Application) -> list[tuple[object, ...]]:
+    """Every outbox row's claim: id, status, attempts, lease owner and expiry."""
+    columns = (outbox.c.id, outbox.c.status, outbox.c.attempts)
+    async with app.db.transaction() as conn:
+        rows = await conn.execute(
+            sa.select(*columns, outbox.c.lease_owner, outbox.c.lease_until).order_by(outbox.c.id)
+        )
+        return [tuple(r) for r in rows]
+
+
+async def test_delivery_status_and_backup_leave_rows_in_flight_alone(
+    make_app: AppFactory,
+    settings: Settings,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`mlebot delivery status` and `mlebot backup` on the database of a running sender while 60
+    rows are in flight: the rows keep their status, attempts and lease; the sender lease keeps
+    its holder; the sender finishes with each recipient served once."""
+    sender = GatedSender()
+    app = await make_app([HelpCog], **UNLIMITED)
+    app.delivery.register_sender("discord", sender)
+    users = [f"u{i}" for i in range(200)]
+    await queue(app, "publish-now", [dm(u) for u in users])
+    while sender.waiting < 60:  # noqa: ASYNC110 - 60 rows in flight
+        await asyncio.sleep(0.005)
+    before = await in_flight(app)
+    assert sum(1 for row in before if row[1] == "sending") >= 60
+    holder = await app.delivery.sender_lease.current() if app.delivery.sender_lease else None
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert await asyncio.to_thread(main, ["--env-file", "/nonexistent", "delivery", "status"]) == 0
+    assert "publish-now  0 sent · 200 pending" in capsys.readouterr().out  # in flight: pending
+    if database_url.startswith("sqlite"):
+        copy = tmp_path / "copy.db"
+        assert (
+            await asyncio.to_thread(main, ["--env-file", "/nonexistent", "backup", str(copy)]) == 0
+        )
+        assert copy.exists()
+        assert await app.delivery.sender_lease.current() == holder  # type: ignore[union-attr]
+
+    assert await in_flight(app) == before
+    sender.gate.set()
+    await asyncio.wait_for(app.delivery.idle(), 60)
+    assert sum(sender.sent.values()) == 200 and set(sender.sent.values()) == {1}

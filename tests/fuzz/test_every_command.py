@@ -1,17 +1,23 @@
 """Every declared command and option survives any text (issue 17 §3).
 
-A property test: hypothesis picks a command of any installed cog, a member or a moderator, and
-for each of its options arbitrary Unicode (control characters and NUL included), 10,000-character
-strings or the markup of all three platforms. The invocation runs through the dispatcher on a real
-database, and every reply is rendered by the console, Discord and Slack renderers. Properties:
+A property test per declared command (every installed cog's, parametrized, so none is left to
+chance): hypothesis picks a member or a moderator, and for each option arbitrary Unicode (control
+characters and NUL included), 10,000-character strings or the markup of all three platforms (and
+Rich's console markup). The invocation runs through the dispatcher on a real database, then the
+same command typed as text through the text syntax; every reply, and every post or DM the command
+queued in the outbox, is rendered by the console, Discord and Slack renderers. Properties:
 
 - no exception escapes a handler (the dispatcher would turn it into an incident: outcome "error");
 - no reply can ping: Discord payloads parse no mentions, Slack text carries no live `<!here>`,
   `<@U…>` or `<!channel>` taken from the input;
-- every rendered payload fits the platform's limits (the emulators' rule checkers).
+- every rendered payload fits the platform's limits (the emulators' rule checkers), and the
+  console's output carries no control character or terminal escape from the input.
 
-`MLEBOT_FUZZ_EXAMPLES` sets the number of examples (default 100, a few seconds; e.g. 5000 for a
-long run). The inputs tried are counted in `TRIED`; `-s` prints the count.
+`test_every_option_was_tried` then checks that every option of every command got a value.
+
+`MLEBOT_FUZZ_EXAMPLES` sets the examples per command (default 20, about a minute in all; e.g.
+500 for a long run). The invocations tried are counted in `TRIED`; `-s` prints the count, and
+`--hypothesis-show-statistics` the examples per command.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -38,14 +45,28 @@ from bot.commands.errors import UserError
 from bot.commands.registry import Command, OptionType
 from bot.commands.textsyntax import invocation_target, parse_line
 from bot.messages import Message, Tone
-from bot.ops.compose import build_application
+from bot.ops.compose import build_application, declared_registry
 from bot.settings import load_settings
+from storage.outbox import outbox_messages
 from tests.emulators.discord.rules import message_violation
 from tests.helpers import RecordingResponder, actor, place
 from tests.slack.slack_rules import message_error
 
-EXAMPLES = int(os.environ.get("MLEBOT_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("MLEBOT_FUZZ_EXAMPLES", "20"))
 TRIED: list[int] = [0]
+#: Posts and DMs the fuzzed commands queued (each rendered like a reply).
+QUEUED: list[int] = [0]
+#: Per command path: the options that were given a value in some example.
+OPTIONS_TRIED: dict[tuple[str, ...], set[str]] = {}
+
+
+def _declared() -> list[Command]:
+    """Every installed cog's commands, read from their declarations (no database)."""
+    settings = load_settings(None, database_url="sqlite:///:memory:")
+    return asyncio.run(declared_registry(settings)).all()
+
+
+DECLARED = _declared()
 
 MARKUP = [
     "<@U1>",
@@ -81,12 +102,22 @@ MARKUP = [
     "a",
     ":",
     '"',
+    "[bold]",
+    "[/]",
+    "[/bold]",
+    "[link=https://example.org]",
+    "\\[",
+    "\x1b]8;;https://example.org\x1b\\",
+    "\x9b31m",
 ]
 
 _markup = st.lists(st.sampled_from(MARKUP), min_size=1, max_size=40).map("".join)
 _unicode = st.text(max_size=300)  # every code point but surrogates: controls and NUL included
 _long = st.text(min_size=1, max_size=8).map(lambda s: (s * 10_000)[:10_000])
 _value = st.one_of(_unicode, _markup, _long, st.sampled_from(["0", "-1", "1e309", "nan", ""]))
+
+# What the console must never print: C0/C1 controls but newline and tab (ESC included).
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Live mentions a reply must never carry (Slack): built from the markup above.
 _SLACK_PING = re.compile(r"<(?:!here|!channel|!everyone|!subteam|@U1|@!|@&|#C1)")
@@ -107,16 +138,14 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Applicat
         loop.close()
 
 
-def _commands(app: Application) -> list[Command]:
-    return sorted(app.registry.all(), key=lambda c: c.path)
-
-
 def check_rendered(messages: list[Any], typed: list[str]) -> None:
     for message in messages:
         out = io.StringIO()
         Console(file=out, width=100, force_terminal=False).print(
             console_render.render(message, hyperlinks=False)
         )
+        shown = out.getvalue()
+        assert not _TERMINAL_CONTROL.search(shown), repr(shown[:500])
         for payload in discord_render.render(message):
             assert payload["allowed_mentions"] == {"parse": []}
             violation = message_violation(payload)
@@ -130,18 +159,59 @@ def check_rendered(messages: list[Any], typed: list[str]) -> None:
         assert "\x00" not in slack_text
 
 
+async def queued_since(app: Application, last: int) -> list[Message]:
+    """Messages the command queued in the outbox (posts, DMs) after message id `last`."""
+    async with app.db.transaction() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(outbox_messages.c.id, outbox_messages.c.body)
+                .where(outbox_messages.c.id > last)
+                .order_by(outbox_messages.c.id)
+            )
+        ).all()
+    return [Message.from_dict(r.body) for r in rows]
+
+
+def run_and_check(
+    app: Application,
+    loop: asyncio.AbstractEventLoop,
+    invocation: Invocation,
+    typed: list[str],
+    what: object,
+) -> None:
+    """Dispatch `invocation`; its replies and whatever it queued must render safely."""
+    last = loop.run_until_complete(_last_message_id(app))
+    responder = RecordingResponder()
+    outcome = loop.run_until_complete(app.dispatcher.dispatch(invocation, responder))
+    TRIED[0] += 1
+    assert outcome.status != "error", (what, responder.text()[:500])
+    check_rendered(responder.messages, typed)
+    queued = loop.run_until_complete(queued_since(app, last))
+    QUEUED[0] += len(queued)
+    check_rendered(queued, typed)
+
+
+async def _last_message_id(app: Application) -> int:
+    async with app.db.transaction() as conn:
+        value = (await conn.execute(sa.select(sa.func.max(outbox_messages.c.id)))).scalar()
+    return int(value or 0)
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=[" ".join(c.path) for c in DECLARED])
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=EXAMPLES <= 100,  # CI: the same inputs every run; long runs explore
+    derandomize=EXAMPLES <= 20,  # CI: the same inputs every run; long runs explore
 )
 @given(data=st.data())
 def test_every_command_survives_any_text(
-    running: tuple[Application, asyncio.AbstractEventLoop], data: st.DataObject
+    running: tuple[Application, asyncio.AbstractEventLoop],
+    declared: Command,
+    data: st.DataObject,
 ) -> None:
     app, loop = running
-    command = data.draw(st.sampled_from(_commands(app)), label="command")
+    command = app.registry.commands[declared.path]
     moderator = data.draw(st.booleans(), label="moderator")
     options: dict[str, Any] = {}
     for opt in command.options:
@@ -150,18 +220,15 @@ def test_every_command_survives_any_text(
                 options[opt.name] = data.draw(st.sampled_from(["yes", "no", "\x00", "maybe"]))
             else:
                 options[opt.name] = data.draw(_value, label=opt.name)
+    OPTIONS_TRIED.setdefault(command.path, set()).update(options)
     typed = [v for v in options.values() if isinstance(v, str)]
-    responder = RecordingResponder()
     invocation = Invocation(
         path=command.path,
         options=options,
         actor=actor("fuzzer", moderator=moderator),
         place=place(),
     )
-    outcome = loop.run_until_complete(app.dispatcher.dispatch(invocation, responder))
-    TRIED[0] += 1
-    assert outcome.status != "error", (command.path, options, responder.text()[:500])
-    check_rendered(responder.messages, typed)
+    run_and_check(app, loop, invocation, typed, (command.path, options))
 
     # The same command typed as text (Slack's and the console's way in): the text syntax parses
     # it, and a parse error is shown as the adapters show it.
@@ -172,16 +239,30 @@ def test_every_command_survives_any_text(
         check_rendered([Message(body=str(exc), tone=Tone.WARNING, private=True)], [line])
         return
     path, parsed_options = invocation_target(parsed)
-    responder = RecordingResponder()
     invocation = Invocation(
         path=path, options=parsed_options, actor=actor("fuzzer", moderator=moderator), place=place()
     )
-    outcome = loop.run_until_complete(app.dispatcher.dispatch(invocation, responder))
-    TRIED[0] += 1
-    assert outcome.status != "error", (path, line, responder.text()[:500])
-    check_rendered(responder.messages, [line])
+    run_and_check(app, loop, invocation, [line], (path, line))
+
+
+def test_every_option_was_tried(running: tuple[Application, asyncio.AbstractEventLoop]) -> None:
+    """After the property tests (file order): each ran command had every option given a value,
+    and the running bot declares exactly the commands the tests were generated from."""
+    app, _ = running
+    assert sorted(app.registry.commands) == sorted(c.path for c in DECLARED)
+    if not OPTIONS_TRIED:
+        pytest.skip("the property tests did not run in this session")
+    missing = {
+        " ".join(c.path): sorted({o.name for o in c.options} - OPTIONS_TRIED[c.path])
+        for c in DECLARED
+        if c.path in OPTIONS_TRIED and {o.name for o in c.options} - OPTIONS_TRIED[c.path]
+    }
+    assert missing == {}
 
 
 def test_report_inputs_tried() -> None:
     # Runs after the property test in file order: prints the count for the note (-s).
-    print(f"\nfuzz: {TRIED[0]} invocations tried over every declared command")
+    print(
+        f"\nfuzz: {TRIED[0]} invocations tried over {len(DECLARED)} declared commands; "
+        f"{QUEUED[0]} queued posts and DMs rendered"
+    )
