@@ -150,7 +150,7 @@ class DigestWebPages:
         key = ("index", archive.slug, number)
 
         async def render() -> WebResponse | None:
-            return await self._render_index(archive, community, number, pages)
+            return await self._render_index(archive, community, number, pages, stamp)
 
         return await self._cached(key, archive, community, stamp, render)
 
@@ -248,7 +248,12 @@ class DigestWebPages:
     # -- rendering -------------------------------------------------------------------------
 
     async def _render_index(
-        self, archive: WebArchive, community: Community, number: int, pages: int
+        self,
+        archive: WebArchive,
+        community: Community,
+        number: int,
+        pages: int,
+        stamp: ArchiveStamp,
     ) -> WebResponse:
         issues, total = await self.issues.archive(
             community.id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
@@ -297,8 +302,7 @@ class DigestWebPages:
             feed_url=self._url(feed_path(archive.slug)),
             feed_title=f"{title} (Atom)",
         )
-        newest = issues[0].published_at if issues else None
-        return _html_response(html, newest)
+        return _html_response(html, stamp.latest_published_at)
 
     def _headline_title(self, issue: StoredIssue) -> str:
         tip = self.library.get(issue.headline_tip)
@@ -410,7 +414,7 @@ class DigestWebPages:
             feed_url=self._url(feed_path(archive.slug)),
             feed_title=f"{site} (Atom)",
         )
-        return _html_response(html, issue.published_at)
+        return _html_response(html, stamp.latest_published_at)
 
     async def _render_feed(
         self, archive: WebArchive, community: Community, stamp: ArchiveStamp, base: str
@@ -460,6 +464,9 @@ class DigestWebPages:
 
 
 def _html_response(html: str, last_modified: datetime | None) -> WebResponse:
+    """`last_modified` is the archive's newest issue: a new issue changes every page (the
+    index pages shift, the previous issue gains its "next" link), so If-Modified-Since alone
+    must not answer 304 for a page rendered before it."""
     body = html.encode()
     return WebResponse(status=200, body=body, etag=etag_for(body), last_modified=last_modified)
 

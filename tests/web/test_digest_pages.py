@@ -346,3 +346,34 @@ async def test_a_tip_removed_from_the_library_is_shown_as_it_was_sent(site: Site
     assert text.count("Mock interviews on Friday") == 1  # the note once, in its own box
     _, index, _ = await s.get("/digest/ml-learners/")
     assert tips[headline].title in unescape(index)
+
+
+async def test_if_modified_since_alone_sees_a_new_issue(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new issue changes older pages too (the index pages shift, the previous issue gets a
+    link to the next), so a client sending only If-Modified-Since must get them again."""
+    from cogs.digest import web
+
+    monkeypatch.setattr(web, "PAGE_SIZE", 2)
+    s = await site()
+    await s.publish(3)
+    await s.run("digest web on", slug="ml-learners")
+    paths = ("/digest/ml-learners/?page=2", "/digest/ml-learners/3", "/digest/ml-learners/")
+    before = {}
+    for path in paths:
+        status, html, headers = await s.get(path)
+        assert status == 200
+        before[path] = (html, headers["Last-Modified"])
+        assert (await s.get(path, **{"If-Modified-Since": headers["Last-Modified"]}))[0] == 304
+    assert "Issue #1<" in before[paths[0]][0] and "Issue #2<" not in before[paths[0]][0]
+    assert 'rel="next"' not in before[paths[1]][0]
+
+    await s.publish()
+    for path in paths:
+        status, html, _ = await s.get(path, **{"If-Modified-Since": before[path][1]})
+        assert status == 200 and html != before[path][0], path
+    _, page2, _ = await s.get("/digest/ml-learners/?page=2")
+    assert "Issue #2<" in page2 and "Issue #1<" in page2 and "Issue #3<" not in page2
+    _, third, _ = await s.get("/digest/ml-learners/3")
+    assert 'href="/digest/ml-learners/4" rel="next"' in third
