@@ -12,8 +12,8 @@ The rule (the README's "Content" section states it for contributors):
 - a **pinned version** in a tip's text or a resource's description is reported when it is out
   of date. What counts as pinned:
   - a GitHub Action reference `owner/name@vN` (or `@vN.M...`): reported when its major is
-    below the oldest current major in `CURRENT_ACTION_MAJORS`, or when the action is not in
-    that table (nobody has checked it, so add it there after checking its releases);
+    below the current major in `CURRENT_ACTION_MAJORS`, or when the action is not in that
+    table (nobody has checked it, so add it there after checking its releases);
   - an exact Python requirement written without spaces, `name==1.2` or `name[extra]===1.2`
     (code such as `x == 1` is not a pin): always reported. Advice goes stale
     when it names an exact release; show a range (`pandas>=2`) and keep exact pins in lock
@@ -35,13 +35,15 @@ from content.tips import Tip, default_library
 
 REVIEW_WINDOW = dt.timedelta(days=365)
 
-#: The oldest major version of each GitHub Action that still runs on a runtime GitHub supports
-#: (Node 24 since GitHub retired Node 20 for actions in 2026). Checked against the actions'
-#: release notes on 2026-12-05: checkout v5.0.0 and setup-python v6.0.0 were the first Node 24
-#: majors.
+#: The current major version of each GitHub Action our content shows, checked against the
+#: actions' releases on 2026-12-05: checkout v7.0.0 (June 2026) and setup-python v7.0.0 (July
+#: 2026, which dropped the `pip-install` input). Older majors may still run (checkout v5 and
+#: setup-python v6 were the first on Node 24, the runtime GitHub moved actions to in 2026), but a
+#: learner copies what a tip shows, so tips show the current major. When a new major ships,
+#: raise its number here and the check names every tip to update.
 CURRENT_ACTION_MAJORS: dict[str, int] = {
-    "actions/checkout": 5,
-    "actions/setup-python": 6,
+    "actions/checkout": 7,
+    "actions/setup-python": 7,
 }
 
 _ACTION_REF = re.compile(r"\b([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@v(\d+)(?:\.\d+)*\b")
@@ -67,14 +69,14 @@ def pinned_version_problems(text: str) -> list[str]:
     problems: list[str] = []
     for match in _ACTION_REF.finditer(text):
         action, major = match.group(1), int(match.group(2))
-        oldest = CURRENT_ACTION_MAJORS.get(action.lower())
-        if oldest is None:
+        current = CURRENT_ACTION_MAJORS.get(action.lower())
+        if current is None:
             problems.append(
                 f"`{match.group(0)}`: {action} is not in content.freshness.CURRENT_ACTION_MAJORS;"
                 " check its current major and add it there"
             )
-        elif major < oldest:
-            problems.append(f"`{match.group(0)}` is out of date; use {action}@v{oldest} or later")
+        elif major < current:
+            problems.append(f"`{match.group(0)}` is out of date; use {action}@v{current} or later")
     for match in _EXACT_PIN.finditer(text):
         problems.append(
             f"`{match.group(0)}` pins an exact release; show a lower bound (e.g."

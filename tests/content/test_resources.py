@@ -254,3 +254,23 @@ def test_requested_docs_exist_and_tips_link_them() -> None:
     assert not set(MERGED_RESOURCE_IDS) & ids
     assert set(MERGED_RESOURCE_IDS.values()) <= ids
     assert len(shipped_resources()) >= 230
+
+
+#: Entries with no author on purpose: the site names no person or organisation behind it, and
+#: we do not guess one.
+NO_PUBLIC_AUTHOR = {"sqlbolt", "deep-ml"}
+
+
+def test_every_entry_names_its_author_unless_none_is_public() -> None:
+    missing = {r.id for r in shipped_resources() if not r.author}
+    assert missing == NO_PUBLIC_AUTHOR
+
+
+def test_renamed_and_changed_offers_are_described_as_they_are_now() -> None:
+    by_id = {r.id: r for r in shipped_resources()}
+    vertex = by_id["google-vertex-ai-docs"]
+    assert "Gemini Enterprise Agent Platform" in vertex.title and "Vertex AI" in vertex.title
+    assert "gemini-enterprise-agent-platform" in vertex.url
+    # Coursera no longer lets everyone audit every course for free
+    assert "audit for free" not in by_id["coursera"].description.casefold()
+    assert by_id["coursera"].cost == "freemium"
