@@ -237,3 +237,140 @@ def test_required_topics_are_covered(area: str) -> None:
         if tags & set(t.topics) and pattern.search(f"{t.title}\n{t.body}\n{t.try_this_week}")
     ]
     assert matching, f"no tip covers {area}"
+
+
+#: Issue 20's themes: the tips written for each (at least three per theme), with the topic tags
+#: one of which each carries and words its text must contain. The report and README cite these.
+THEME_TIPS: dict[str, tuple[tuple[str, ...], set[str], str]] = {
+    "cloud": (
+        (
+            "cloud-first-managed-container",
+            "cloud-least-privilege-and-secrets",
+            "cloud-object-storage-for-artefacts",
+            "cloud-infrastructure-as-code-locally",
+            "cloud-cost-guardrails",
+        ),
+        {"cloud"},
+        r"cloud|bucket|terraform",
+    ),
+    "continuous delivery": (
+        (
+            "cd-build-once-promote-everywhere",
+            "cd-staging-that-resembles-production",
+            "cd-rehearse-the-rollback",
+        ),
+        {"ci-cd"},
+        r"staging|rollback|promot",
+    ),
+    "typing": (
+        (
+            "typing-strict-one-module-at-a-time",
+            "typing-protocols-for-swappable-models",
+            "typing-literal-and-exhaustive-match",
+            "typing-pick-dataclass-typeddict-or-pydantic",
+        ),
+        {"python", "production-code"},
+        r"mypy|type checker|Protocol|Literal|TypedDict",
+    ),
+    "mocking": (
+        (
+            "mock-with-autospec",
+            "mock-boundaries-fake-your-own-code",
+            "mock-time-and-randomness-by-injection",
+        ),
+        {"testing"},
+        r"\bmock|\bpatch|\bfake",
+    ),
+    "choosing and signalling a specialism": (
+        ("choose-a-specialism-by-experiment", "signal-your-specialism", "t-shaped-not-narrow"),
+        {"career"},
+        r"speciali[sz]",
+    ),
+    "pairing with and learning from software engineers": (
+        (
+            "pair-with-a-software-engineer",
+            "read-the-codebase-around-your-model",
+            "turn-review-comments-into-habits",
+        ),
+        {"career", "production-code", "code-review"},
+        r"\bengineer|review",
+    ),
+    "ml security": (
+        (
+            "test-models-against-adversarial-inputs",
+            "guard-training-data-against-poisoning",
+            "load-model-files-safely",
+            "prompt-injection-is-untrusted-input",
+        ),
+        {"machine-learning", "production-code", "llm"},
+        r"adversar|poison|pickle|injection",
+    ),
+    "llm serving and inference cost": (
+        (
+            "llm-serving-throughput-vs-latency",
+            "llm-cost-is-tokens-times-price",
+            "llm-try-the-smallest-model-that-passes",
+        ),
+        {"llm"},
+        r"token|throughput|cost",
+    ),
+}
+
+
+@pytest.mark.parametrize("theme", sorted(THEME_TIPS))
+def test_each_issue_theme_has_at_least_three_tips(theme: str) -> None:
+    ids, tags, words = THEME_TIPS[theme]
+    by_id = {t.id: t for t in load_tips()}
+    assert len(ids) >= 3
+    for tid in ids:
+        tip = by_id.get(tid)
+        assert tip is not None, f"{theme}: {tid} is missing"
+        assert tags & set(tip.topics), f"{theme}: {tid} has none of {sorted(tags)}"
+        text = f"{tip.title}\n{tip.body}\n{tip.try_this_week}"
+        assert re.search(words, text, re.IGNORECASE), f"{theme}: {tid} does not mention it"
+
+
+#: Tips whose exercise assumes a production system or a team, each with its home-lab version.
+HOME_LAB_FALLBACKS = (
+    "ab-test-sample-size-first",
+    "autoscale-on-the-right-signal",
+    "canary-releases",
+    "data-drift-vs-concept-drift",
+    "shadow-deployments",
+    "training-serving-skew",
+    "log-every-prediction",
+    "cost-per-prediction",
+    "labels-arrive-late",
+    "k8s-resource-requests",
+    "readiness-vs-liveness-probes",
+    "cd-build-once-promote-everywhere",
+    "frame-requirements-first",
+    "small-pull-requests",
+    "review-others-code-well",
+    "turn-review-comments-into-habits",
+)
+_NEEDS_PRODUCTION = re.compile(
+    r"\bproduction\b|\blive (?:requests|traffic|product|model)|next (?:model )?release"
+    r"|stakeholder|(?-i:Deployment)|\bpod\b|monthly instance cost|reviewer|gets reviewed"
+    r"|your next review",
+    re.IGNORECASE,
+)
+_HOME_LAB = re.compile(
+    r"\bNo [\w ,'-]+\?|Working alone\?|\blaptop\b|\blocal(?:ly)?\b|\bkind\b|Compose"
+    r"|public [\w -]*dataset|synthetic|simulat|open-source|this community",
+    re.IGNORECASE,
+)
+
+
+def test_exercises_that_need_production_or_a_team_have_a_home_lab_version() -> None:
+    tips = load_tips()
+    by_id = {t.id: t for t in tips}
+    needing = {t.id for t in tips if _NEEDS_PRODUCTION.search(t.try_this_week)}
+    assert set(HOME_LAB_FALLBACKS) <= set(by_id)
+    without = [
+        tid
+        for tid in sorted(needing | set(HOME_LAB_FALLBACKS))
+        if not _HOME_LAB.search(by_id[tid].try_this_week)
+    ]
+    assert without == [], f"give these a version a learner can do alone: {without}"
+    assert len([t for t in tips if t.id.startswith("home-lab-")]) >= 10
