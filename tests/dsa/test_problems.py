@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -139,8 +140,26 @@ def test_shipped_two_level_hints_tags_and_sql_track() -> None:
         problem = problems.get(pid)
         assert problem is not None and problem.approach, pid
         assert problem.hint != problem.approach
-    assert "XOR" not in problems.get("single-number").hint  # type: ignore[union-attr]
-    assert "transpose" not in problems.get("rotate-image").hint  # type: ignore[union-attr]
+    # the hints named in issue 20 (and a few more that gave the method away) name no method
+    method_words = {
+        "longest-palindromic-substring": r"centre|center|expand|middle",
+        "palindromic-substrings": r"centre|center|expand|middle",
+        "rotate-image": r"transpose|reflect|reverse",
+        "reconstruct-itinerary": r"euler|hierholzer|reverse",
+        "sliding-window-maximum": r"deque|monotonic",
+        "single-number": r"xor|\^",
+        "missing-number": r"xor|sum",
+        "word-search-ii": r"trie|prefix tree",
+        "product-of-array-except-self": r"left of|right of|prefix|suffix",
+        "walls-and-gates": r"bfs|breadth",
+        "01-matrix": r"bfs|breadth",
+        "word-search": r"dfs|depth-first|unmark",
+    }
+    for pid, words in method_words.items():
+        problem = problems.get(pid)
+        assert problem is not None and problem.approach, pid
+        assert not re.search(words, problem.hint, re.IGNORECASE), (pid, problem.hint)
+        assert re.search(words, problem.approach, re.IGNORECASE), (pid, problem.approach)
     # pattern labels agree with their hints
     assert problems.get("generate-parentheses").pattern == "backtracking"  # type: ignore[union-attr]
     for pid in ("longest-palindromic-substring", "palindromic-substrings"):
