@@ -274,3 +274,23 @@ def test_renamed_and_changed_offers_are_described_as_they_are_now() -> None:
     # Coursera no longer lets everyone audit every course for free
     assert "audit for free" not in by_id["coursera"].description.casefold()
     assert by_id["coursera"].cost == "freemium"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("feature store", {"featurestore-org", "feast-docs"}),
+        ("vertex ai", {"google-vertex-ai-docs"}),
+        ("agent platform", {"google-vertex-ai-docs"}),
+        ("pandera", {"pandera-docs"}),
+        ("terraform", {"terraform-docs"}),
+        ("real world ml", {"real-world-ml"}),
+        ("what are machine learning engineers", {"oreilly-what-are-ml-engineers"}),
+    ],
+)
+def test_issue_20s_additions_are_found_by_resource_search(query: str, expected: set[str]) -> None:
+    from cogs.resources.search import SearchIndex
+
+    hits = SearchIndex(shipped_resources()).search(query, limit=3).hits
+    top = {h.resource.id for h in hits}
+    assert expected <= top, (query, top)
