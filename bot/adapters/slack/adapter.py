@@ -26,6 +26,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -37,7 +38,14 @@ from bot.adapters.slack.naming import EVENTS_PATH, command_renamer, rename_comma
 from bot.adapters.slack.responder import SlackResponder, payload
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.text import decode_command_text
-from bot.adapters.slack.verify import MalformedBody, RefusalLog, check_signature, read_body
+from bot.adapters.slack.verify import (
+    MalformedBody,
+    RefusalLog,
+    check_signature,
+    raised_by_framework,
+    read_body,
+    where_raised,
+)
 from bot.adapters.tasks import TaskTracker
 from bot.commands.context import ActionInvocation, Invocation
 from bot.commands.errors import UserError
@@ -120,6 +128,7 @@ class SlackAdapter:
         self.bolt.action(re.compile(r".+"))(self._on_action)
         for event in BOT_EVENTS:
             self.bolt.event(event)(self._on_lifecycle_event)
+        self.bolt.error(self._on_bolt_error)
         # With a signing secret the events endpoint is served too (also next to Socket Mode).
         self.http_mode = secret is not None and app.http is not None
         self._signing_secret = secret.get_secret_value() if secret else ""
@@ -213,6 +222,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Let in-flight commands finish (briefly), then stop."""
         self._started = False
+        self.refusals.flush()  # refusals not summarised yet are not lost with the process
         await self.tasks.drain()
         if self._socket is not None:
             socket, self._socket = self._socket, None
@@ -267,8 +277,29 @@ class SlackAdapter:
             self.app.metrics.slack_refused.labels("malformed").inc()
             log.info("refused a signed Slack request that cannot be read (%s)", reason)
             return web.json_response({"error": "malformed request"}, status=400)
-        bolt_response = await self.bolt.async_dispatch(bolt_request)
+        try:
+            bolt_response = await self.bolt.async_dispatch(bolt_request)
+        except Exception as exc:  # raised before bolt's own error handling (its context set-up)
+            if not raised_by_framework(exc):
+                raise
+            bolt_response = self._malformed_shape(exc)
         return await to_aiohttp_response(bolt_response)
+
+    async def _on_bolt_error(self, error: Exception) -> BoltResponse:
+        """bolt failed on a verified request: a shape bolt cannot read is the sender's mistake
+        (400, one line, counted as malformed); an error through the bot's code is a bug."""
+        if raised_by_framework(error):
+            return self._malformed_shape(error)
+        log.error("handling a Slack request failed", exc_info=error)
+        return BoltResponse(status=500, body="")
+
+    def _malformed_shape(self, error: Exception) -> BoltResponse:
+        self.app.metrics.slack_refused.labels("malformed").inc()
+        log.info(
+            "refused a signed Slack request of a shape Slack does not send (%s)",
+            where_raised(error),
+        )
+        return BoltResponse(status=400, body={"error": "malformed request"})
 
     def _count_refusal(self, reason: str) -> None:
         self.app.metrics.slack_refused.labels(reason).inc()

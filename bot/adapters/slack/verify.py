@@ -8,16 +8,19 @@ request is answered 401, counted (a metric, by reason) and summarised in the log
 minute - never with its body, which may hold a genuine but stale request's response_url and token.
 
 A signed body that cannot be read (invalid UTF-8, bad JSON, `payload=` garbage, nesting too deep)
-is a 400. Nothing here raises.
+is a 400, and so is a readable one of a shape Slack never sends (`"event": 42`, `"actions": "x"`)
+that bolt's own request parsing trips over (`raised_by_framework`). Nothing here raises.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,16 +59,32 @@ def check_signature(
     return None
 
 
+#: `call_later(delay, callback)`: asyncio's by default (the running loop's).
+CallLater = Callable[[float, Callable[[], None]], object]
+
+
+def _loop_call_later(delay: float, callback: Callable[[], None]) -> object:
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
 class RefusalLog:
-    """Counts refusals and logs a summary at most once per `SUMMARY_SECONDS`."""
+    """Counts refusals and logs a summary at most once per `SUMMARY_SECONDS`: the first refusal
+    after a quiet minute at once, the ones after it when the minute is over (a timer, so the
+    tail of a flood is reported even if nothing more arrives)."""
 
     def __init__(
-        self, count: Callable[[str], None], *, clock: Callable[[], float] = time.monotonic
+        self,
+        count: Callable[[str], None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        call_later: CallLater = _loop_call_later,
     ) -> None:
         self.count = count
         self.clock = clock
+        self.call_later = call_later
         self.pending: Counter[str] = Counter()
         self.last_summary: float | None = None
+        self._timer_set = False
 
     def refused(self, reason: str) -> None:
         self.count(reason)
@@ -73,6 +92,21 @@ class RefusalLog:
         now = self.clock()
         if self.last_summary is None or now - self.last_summary >= SUMMARY_SECONDS:
             self.flush(now)
+        elif not self._timer_set:
+            self._timer_set = True
+            self.call_later(self.last_summary + SUMMARY_SECONDS - now, self._timer)
+
+    def _timer(self) -> None:
+        self._timer_set = False
+        if not self.pending or self.last_summary is None:
+            return
+        now = self.clock()
+        due = self.last_summary + SUMMARY_SECONDS
+        if now >= due:
+            self.flush(now)
+        else:  # a refusal summarised in the meantime: wait for the end of its minute
+            self._timer_set = True
+            self.call_later(due - now, self._timer)
 
     def flush(self, now: float | None = None) -> None:
         if not self.pending:
@@ -143,3 +177,27 @@ def read_body(raw: bytes, content_type: str) -> ReadBody:
     if "payload" in parsed:
         parsed = _json_object(parsed["payload"])
     return ReadBody(text, parsed)
+
+
+#: Modules of the bot itself: an error raised through one of them is a bug to show in full.
+OUR_PACKAGES = ("bot.", "cogs.", "storage.")
+
+
+def raised_by_framework(error: BaseException) -> bool:
+    """Whether `error` came from bolt (or the library code it called) reading a request, with
+    none of the bot's own code on the way: a request of a shape Slack never sends, answered 400
+    without a traceback. An error raised through the bot's code is a bug (500, traceback)."""
+    entered = False  # frames before the first library one are where the error was caught
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        ours = str(frame.f_globals.get("__name__", "")).startswith(OUR_PACKAGES)
+        if ours and entered:
+            return False
+        entered = entered or not ours
+    return True
+
+
+def where_raised(error: BaseException) -> str:
+    """`ExceptionType in function`: enough to say what failed, never a value from the body."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f" in {frames[-1].name}" if frames else ""
+    return f"{type(error).__name__}{place}"
