@@ -9,7 +9,9 @@ process. A load process on 127.0.0.1 (its own interpreter, so client and server 
 event loop) first reads every page once (cold: each page rendered), then for `--seconds` keeps
 `--connections` keep-alive connections busy with a mix of issue pages (80 %), archive index
 pages (15 %) and the feed (5 %), all served from the render cache. A last pass sends conditional
-requests (If-None-Match), as feed readers do. Prints a table, then one JSON object as its last line.
+requests (If-None-Match), as feed readers do. Prints a table (with the server's CPU time per
+request, steadier than the rates when other work shares the machine), then one JSON object as
+its last line.
 """
 
 from __future__ import annotations
@@ -173,6 +175,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         backend="postgresql" if args.database_url else "sqlite",
     )
+    # The server's CPU per request answered (cold, cached and 304 together): less sensitive
+    # than the rates to other work on a shared machine.
+    requests = (
+        result["cold_pages"]
+        + result["pages_per_s"] * args.seconds
+        + result["conditional_per_s"] * min(args.seconds, 5.0)
+    )
+    result["server_cpu_us_per_request"] = round(server_cpu / max(requests, 1) * 1e6, 1)
     return result
 
 
@@ -195,6 +205,7 @@ def main() -> None:
         ("conditional: p99 (ms)", result["conditional_p99_ms"]),
         ("mean page (KB)", result["mean_page_kb"]),
         ("errors", result["errors"]),
+        ("server CPU per request (us)", result["server_cpu_us_per_request"]),
         ("server peak RSS (MB)", result["peak_rss_mb"]),
     ]
     for label, value in rows:
