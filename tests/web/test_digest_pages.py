@@ -377,3 +377,22 @@ async def test_if_modified_since_alone_sees_a_new_issue(
     assert "Issue #2<" in page2 and "Issue #1<" in page2 and "Issue #3<" not in page2
     _, third, _ = await s.get("/digest/ml-learners/3")
     assert 'href="/digest/ml-learners/4" rel="next"' in third
+
+
+async def test_an_archive_before_its_first_issue_and_a_moved_one(site: SiteFactory) -> None:
+    s = await site()
+    await s.run("digest web on", slug="early")
+    status, html, _ = await s.get("/digest/early/")
+    assert status == 200 and "No issue has been published yet." in html
+    assert_readable_and_self_contained(html, "empty archive")
+    assert (await s.get("/digest/early/?page=2"))[0] == 404
+    assert (await s.get("/digest/early/1"))[0] == 404
+    _, body, _ = await s.get("/digest/early/feed.xml")
+    assert check_atom(body).findall(f"{ATOM}entry") == []  # still a valid feed, no entries
+
+    # Moving the archive to another name: the old name is no longer served.
+    await s.publish()
+    await s.run("digest web on", slug="later")
+    assert (await s.get("/digest/later/1"))[0] == 200
+    for old in ("/digest/early/", "/digest/early/1", "/digest/early/feed.xml"):
+        assert (await s.get(old))[0] == 404, old
