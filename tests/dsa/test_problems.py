@@ -154,6 +154,12 @@ def test_shipped_two_level_hints_tags_and_sql_track() -> None:
         "walls-and-gates": r"bfs|breadth",
         "01-matrix": r"bfs|breadth",
         "word-search": r"dfs|depth-first|unmark",
+        "rotting-oranges": r"bfs|breadth|queue",
+        "maximum-product-subarray": r"minimum|\bmin\b",
+        "partition-labels": r"last index|pushing",
+        "minimum-number-of-arrows-to-burst-balloons": r"\bsort",
+        "set-matrix-zeroes": r"first row|first column",
+        "longest-increasing-subsequence": r"binary search|tails",
     }
     for pid, words in method_words.items():
         problem = problems.get(pid)
