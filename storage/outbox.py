@@ -332,6 +332,19 @@ def _claimed_row(row: Any) -> ClaimedRow:
     return ClaimedRow(*row)  # _CLAIM_COLUMNS are ClaimedRow's fields, in order
 
 
+async def queued_at(conn: AsyncConnection, run_key: str) -> datetime | None:
+    """When the run `run_key` was queued (its first row), or None if it never was. One lookup
+    on the unique (run_key, recipient_key) index."""
+    return (
+        await conn.execute(
+            sa.select(outbox.c.created_at)
+            .where(outbox.c.run_key == run_key)
+            .order_by(outbox.c.created_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
 class OutboxStore:
     """The queries the delivery engine and `delivery status` run against the outbox."""
 

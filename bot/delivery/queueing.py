@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.scheduling.jobs import Delivery
-from storage.outbox import enqueue_runs
+from storage.outbox import enqueue_runs, queued_at
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -44,6 +44,11 @@ class QueueMixin:
         transaction commits. Rows queued."""
         queued = await self.queue_runs(conn, runs=[(run_key, deliveries)], now=self.app.clock.now())
         return queued[run_key]
+
+    async def queued_at(self, conn: AsyncConnection, run_key: str) -> datetime | None:
+        """When `run_key` was queued (in the caller's transaction), or None if it never was:
+        for quotas such as one welcome DM per member per period."""
+        return await queued_at(conn, run_key)
 
     async def queue_runs(
         self,

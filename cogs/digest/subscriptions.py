@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.cog import command
 from bot.commands.context import Context
@@ -101,15 +102,26 @@ class SubscriptionCommands(IssuePipeline):
             body=f"Each issue of the {ctx.community.name} digest will arrive here. {when}\n"
             "Read past issues with `/digest archive`; stop with `/digest unsubscribe`.",
         )
-        # QUOTA_WELCOME_DM_HOURS: one welcome per member per period, however often they
-        # unsubscribe and subscribe again (the outbox queues a run key once per recipient).
-        hours = self.app.settings.quota_welcome_dm_hours
-        stamp = self.app.clock.now().timestamp()
-        period = int(stamp // (hours * 3600)) if hours > 0 else int(stamp * 1_000_000)
-        await self.app.delivery.queue(
-            f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}:{period}",
-            [Delivery(destination, message)],
-        )
+        # QUOTA_WELCOME_DM_HOURS: at most one welcome per member in any window of that many
+        # hours, however often they unsubscribe and subscribe again. The run key names the
+        # period (the outbox queues a key once per recipient); a welcome in the period before
+        # counts too while it is younger than the window.
+        key = f"digest-welcome:{ctx.community.id}:{ctx.actor.user_id}"
+        window = timedelta(hours=self.app.settings.quota_welcome_dm_hours)
+        now = self.app.clock.now()
+        if not window:
+            await self.app.delivery.queue(
+                f"{key}:{now.timestamp():.6f}", [Delivery(destination, message)]
+            )
+            return
+        period = int(now.timestamp() // window.total_seconds())
+        async with self.app.db.transaction() as conn:
+            before = await self.app.delivery.queued_at(conn, f"{key}:{period - 1}")
+            if before is not None and now - before < window:
+                return
+            await self.app.delivery.queue_in(
+                conn, f"{key}:{period}", [Delivery(destination, message)]
+            )
 
     @command("digest unsubscribe", "Stop getting the weekly digest", private=True)
     async def unsubscribe(self, ctx: Context) -> None:
