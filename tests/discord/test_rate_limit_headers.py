@@ -67,6 +67,33 @@ async def test_every_answer_carries_the_rate_limit_headers(strict: DiscordEmulat
     assert strict.invalid_requests[429] == 1
 
 
+async def test_opening_dms_is_one_bucket_shared_by_every_recipient(
+    strict: DiscordEmulator,
+) -> None:
+    """`POST /users/@me/channels` has no top-level resource in its path: every recipient counts
+    against one bucket (3 per 10 s in `strict`), so a fourth new member is refused 429."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {strict.token}"}) as http:
+        seen = []
+        for n in range(4):
+            async with http.post(
+                f"{strict.api_url}/users/@me/channels", json={"recipient_id": str(7000 + n)}
+            ) as resp:
+                seen.append(
+                    (
+                        resp.status,
+                        resp.headers["X-RateLimit-Bucket"],
+                        resp.headers["X-RateLimit-Remaining"],
+                    )
+                )
+    assert seen == [
+        (200, "dm-open", "2"),
+        (200, "dm-open", "1"),
+        (200, "dm-open", "0"),
+        (429, "dm-open", "0"),
+    ]
+    assert strict.invalid_requests[429] == 1
+
+
 async def test_the_global_limit_answers_429_global(clock: ManualClock) -> None:
     limits = RateLimits.discord()
     limits.clock = lambda: clock.now().timestamp()

@@ -222,6 +222,26 @@ async def test_more_than_100_global_commands_are_refused(
         assert resp.status == 200
 
 
+async def test_guild_commands_carrying_the_bot_dm_context_are_refused(
+    emulator: DiscordEmulator, http: aiohttp.ClientSession
+) -> None:
+    """`contexts` with BOT_DM (1) is for global commands only: a guild's bulk overwrite carrying
+    it is refused (50035 at `N.contexts`), the same command globally is taken."""
+    guild = next(iter(emulator.guilds))
+    commands = [COMMAND, {**COMMAND, "name": "help", "contexts": [0, 1]}]
+    app = f"applications/{emulator.application_id}"
+    async with http.put(f"{app}/guilds/{guild}/commands", json=commands) as resp:
+        assert resp.status == 400
+        answer = await resp.json()
+    assert answer["code"] == 50035 and error_at(answer["errors"], "1.contexts")
+    assert guild not in emulator.commands
+    guild_only = [COMMAND, {**COMMAND, "name": "help", "contexts": [0]}]
+    async with http.put(f"{app}/guilds/{guild}/commands", json=guild_only) as resp:
+        assert resp.status == 200
+    async with http.put(f"{app}/commands", json=commands) as resp:
+        assert resp.status == 200
+
+
 EXTREMES = {
     "long plain text": Message(body="word " * 1000),
     "plain text just over content": Message(body="x" * 2001),

@@ -1,4 +1,6 @@
-"""Discord's rate limits as the emulator applies them (Discord docs, Topics: Rate Limits).
+"""Discord's rate limits as the emulator applies them (Discord docs, Topics: Rate Limits,
+https://discord.com/developers/docs/topics/rate-limits: #header-format, #exceeding-a-rate-limit,
+#global-rate-limit).
 
 - Every answer carries `X-RateLimit-Limit`, `-Remaining`, `-Reset` (epoch seconds),
   `-Reset-After` (seconds) and `-Bucket` ("Header Format"); a 429 also carries `Retry-After`,

@@ -1,10 +1,12 @@
 """What Discord refuses in a message or a command, as the emulator answers it.
 
-Each rule names the Discord developer documentation page it comes from. A violation is returned
-as (HTTP status, JSON error code, field path, error code string, message); the emulator answers
-400 / 50035 "Invalid Form Body" with Discord's nested `errors` tree for form errors (Discord
-docs, Reference: "Error Messages"), or the specific JSON error code (Discord docs, Topics:
-Opcodes and Status Codes, "JSON Error Codes").
+Each rule names the Discord developer documentation page and section it comes from, with its
+address. A violation is returned as (HTTP status, JSON error code, field path, error code
+string, message); the emulator answers 400 / 50035 "Invalid Form Body" with Discord's nested
+`errors` tree for form errors (Discord docs, Reference: "Error Messages",
+https://discord.com/developers/docs/reference#error-messages), or the specific JSON error code
+(Discord docs, Topics: Opcodes and Status Codes, "JSON Error Codes",
+https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ INVALID_FORM_BODY = 50035
 EMPTY_MESSAGE = 50006  # "Cannot send an empty message" (Opcodes and Status Codes, JSON codes)
 
 # Message Resource, Create Message: "content: up to 2000 characters"; "embeds: up to 10".
+# https://discord.com/developers/docs/resources/message#create-message
 CONTENT_LIMIT = 2000
 EMBEDS_LIMIT = 10
 # Message Resource, Embed Object, "Embed Limits": title 256, description 4096, up to 25 fields,
 # field name 256, field value 1024, footer text 2048, author name 256, and 6000 characters in
 # total across title, description, field names/values, footer text and author name of ALL the
-# embeds of a message.
+# embeds of a message. https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELDS_LIMIT = 25
@@ -35,6 +38,8 @@ EMBEDS_TOTAL_LIMIT = 6000
 # Components Reference, Action Row: "up to 5 action rows per message", "up to 5 buttons" a row.
 # Button: custom_id "max 100 characters"; Custom ID: "must be unique per component; multiple
 # buttons on the same message must not share the same custom_id"; label max 80 characters.
+# https://discord.com/developers/docs/components/reference#action-row, https://discord.com/developers/docs/components/reference#button,
+# https://discord.com/developers/docs/components/reference#anatomy-of-a-component-custom-id
 ROWS_LIMIT = 5
 BUTTONS_PER_ROW = 5
 CUSTOM_ID_LIMIT = 100
@@ -44,7 +49,10 @@ BUTTON_LABEL_LIMIT = 80
 # case; description 1-100 characters; up to 25 options; up to 25 choices, choice name and value
 # 1-100 characters; "Registering a Command": the combined name, description and option/choice
 # names, descriptions and values of a command may not exceed 8000 characters; an app can have
-# up to 100 global CHAT_INPUT commands.
+# up to 100 global CHAT_INPUT commands (30032 "Maximum number of application commands reached").
+# https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-naming,
+# https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-structure,
+# https://discord.com/developers/docs/interactions/application-commands#registering-a-command
 NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
 DESCRIPTION_MAX = 100
 OPTIONS_LIMIT = 25
@@ -53,12 +61,13 @@ CHOICE_LIMIT = 100
 COMMAND_TOTAL_LIMIT = 8000
 GLOBAL_COMMANDS_LIMIT = 100
 # Receiving and Responding, "Autocomplete": up to 25 choices (choice name/value 1-100).
+# https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-autocomplete
 AUTOCOMPLETE_CHOICES = 25
 # Reference, "Uploading Files": "The file upload size limit applies to each file in a request.
 # The default limit is 10 MiB for all users [...] The `attachment_size_limit` value provided when
 # working with interactions is calculated as the maximum of these values." Each file part is
 # named `files[n]`. Opcodes and Status Codes, JSON Error Codes: 40005 "Request entity too large"
-# (HTTP 413).
+# (HTTP 413). https://discord.com/developers/docs/reference#uploading-files
 DEFAULT_ATTACHMENT_SIZE = 10 * 1024 * 1024
 FILE_FIELD = re.compile(r"files\[\d+\]")
 ENTITY_TOO_LARGE = 40005

@@ -160,11 +160,13 @@ class DiscordEmulator:
         #: seconds of receiving the event" (else 10062 Unknown interaction), and "interaction
         #: tokens are valid for 15 minutes" (follow-ups and edits after that: 50027 Invalid
         #: Webhook Token).
+        #: https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction
         self.initial_response_seconds = 3.0
         self.token_seconds = 15 * 60.0
         self._interaction_born: dict[str, float] = {}  # token -> when dispatched
         #: Discord docs, Application Commands, "Registering a Command": "There is a global rate
         #: limit of 200 application command creates per day, per guild" (30034 beyond).
+        #: https://discord.com/developers/docs/interactions/application-commands#registering-a-command
         self.daily_creates = 200
         self._creates: dict[str, list[float]] = {}  # scope -> when each command was created
         #: Revoke the bot token once this many messages were created (None: never).
@@ -173,6 +175,7 @@ class DiscordEmulator:
         #: Requests answered 401, 403 or 429 (not shared-scope 429s): what Discord counts
         #: towards its ban of 10,000 invalid requests in 10 minutes (Discord docs, Topics:
         #: Rate Limits, "Invalid Request Limit aka Cloudflare bans").
+        #: https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans
         self.invalid_requests: collections.Counter[int] = collections.Counter()
         self.sessions: list[_Session] = []
         self.identifies = 0
@@ -299,6 +302,7 @@ class DiscordEmulator:
         ):
             # Discord docs, Topics: Opcodes and Status Codes: 401 UNAUTHORIZED, body
             # {"message": "401: Unauthorized", "code": 0}.
+            # https://discord.com/developers/docs/topics/opcodes-and-status-codes#http
             return _error(401, 0, "401: Unauthorized")
         for fault in self.faults:
             if fault.matches(request.method, path):
@@ -345,6 +349,7 @@ class DiscordEmulator:
                     # `contexts` is for global commands only; BOT_DM (1) makes no sense for a
                     # guild command (Discord docs, Application Commands: Interaction Context
                     # Types and the application command object's `contexts`).
+                    # https://discord.com/developers/docs/interactions/application-commands#interaction-contexts
                     for n, command in enumerate(body):
                         if 1 in (command.get("contexts") or ()):
                             return _form_error(
