@@ -1,12 +1,19 @@
 """A loopback emulator of the Discord and Slack message APIs, for the fan-out benchmark.
 
     python -m bench.emulator [--ceiling 2000] [--latency-ms 50] [--fail-rate 0]
+                             [--revoke-after N]
 
 Binds 127.0.0.1 on a free port and prints `PORT <n>` on its first line. Every request waits
 `latency` before it is answered and counts against one global ceiling of `ceiling` requests per
 one-second window; over it, the answer is a 429 shaped like the platform's (Discord: JSON
 `retry_after` and `global: true`, `X-RateLimit-Scope: global`; Slack: `Retry-After` header,
 `error: ratelimited`). `fail-rate` answers that fraction of message posts with a 503.
+`revoke-after N` revokes the bot token once N messages were delivered: every request answered
+after that is refused as the platform refuses a revoked token (Discord: 401 `{"message": "401:
+Unauthorized", "code": 0}`; Slack: `{"ok": false, "error": "token_revoked"}`) and counted in
+`unauthorized` - what Discord counts towards its ban of an IP after 10,000 invalid requests in
+10 minutes (Discord docs, Topics: Rate Limits, "Invalid Request Limit aka Cloudflare bans",
+https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans).
 
 Discord: `GET /discord/api/v10/users/@me` and `.../oauth2/applications/@me` (a discord.py
 login), `POST /discord/api/v10/users/@me/channels` opens a DM (channel id `7<user id>`), `POST
@@ -33,10 +40,19 @@ from aiohttp import web
 
 
 class Emulator:
-    def __init__(self, ceiling: float, latency: float, fail_rate: float, seed: int = 1) -> None:
+    def __init__(
+        self,
+        ceiling: float,
+        latency: float,
+        fail_rate: float,
+        seed: int = 1,
+        revoke_after: int | None = None,
+    ) -> None:
         self.ceiling = ceiling
         self.latency = latency
         self.fail_rate = fail_rate
+        #: Revoke the token once this many messages were delivered (None: never).
+        self.revoke_after = revoke_after
         self.random = random.Random(seed)
         self.window = math.floor(time.monotonic())
         self.in_window = 0
@@ -83,6 +99,14 @@ class Emulator:
             "X-RateLimit-Bucket": bucket,
         }
 
+    def revoked(self) -> bool:
+        """The token is revoked: count the refusal (after the round trip, so a request sent
+        before the revocation but answered after it is refused too, as on the platform)."""
+        if self.revoke_after is not None and self.counts["messages"] >= self.revoke_after:
+            self.counts["unauthorized"] += 1
+            return True
+        return False
+
     def fails(self) -> bool:
         if self.fail_rate and self.random.random() < self.fail_rate:
             self.counts["failed_5xx"] += 1
@@ -117,6 +141,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _discord_429(wait)
+        if self.revoked():
+            return _discord_401()
         return _discord_json({**_user("800000000000000002", "bench"), "bot": True})
 
     async def discord_application(self, request: web.Request) -> web.Response:
@@ -124,6 +150,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _discord_429(wait)
+        if self.revoked():
+            return _discord_401()
         return _discord_json(
             {
                 "id": "800000000000000001",
@@ -142,6 +170,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _discord_429(wait)
+        if self.revoked():
+            return _discord_401()
         body = await request.json()
         self.counts["dm_opened"] += 1
         recipient = str(body["recipient_id"])
@@ -158,6 +188,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _discord_429(wait)
+        if self.revoked():
+            return _discord_401()
         if self.fails():
             return web.json_response({"message": "Service unavailable"}, status=503)
         body = await request.json()
@@ -188,6 +220,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _slack_429(wait)
+        if self.revoked():
+            return _slack_revoked()
         args = await self._slack_args(request)
         self.counts["dm_opened"] += 1
         return web.json_response({"ok": True, "channel": {"id": f"D{args['users']}"}})
@@ -196,6 +230,8 @@ class Emulator:
         wait = await self.admit()
         if wait:
             return _slack_429(wait)
+        if self.revoked():
+            return _slack_revoked()
         if self.fails():
             return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
         args = await self._slack_args(request)
@@ -281,6 +317,20 @@ def _discord_429(wait: float) -> web.Response:
     )
 
 
+def _discord_401() -> web.Response:
+    """Discord docs, Topics: Opcodes and Status Codes, HTTP 401 UNAUTHORIZED
+    (https://discord.com/developers/docs/topics/opcodes-and-status-codes#http): the body
+    {"message": "401: Unauthorized", "code": 0}."""
+    return _discord_json({"message": "401: Unauthorized", "code": 0}, status=401)
+
+
+def _slack_revoked() -> web.Response:
+    """https://docs.slack.dev/reference/methods/chat.postMessage errors: token_revoked
+    "Authentication token is for a deleted user or workspace or the app has been removed",
+    answered with HTTP 200 like every Web API error."""
+    return web.json_response({"ok": False, "error": "token_revoked"})
+
+
 def _slack_429(wait: float) -> web.Response:
     return web.json_response(
         {"ok": False, "error": "ratelimited"},
@@ -294,9 +344,11 @@ def _not_a_client_gone(record: logging.LogRecord) -> bool:
     return not (record.exc_info and isinstance(record.exc_info[1], ConnectionResetError))
 
 
-async def serve(ceiling: float, latency: float, fail_rate: float) -> None:
+async def serve(
+    ceiling: float, latency: float, fail_rate: float, revoke_after: int | None = None
+) -> None:
     logging.getLogger("aiohttp.server").addFilter(_not_a_client_gone)
-    emulator = Emulator(ceiling, latency, fail_rate)
+    emulator = Emulator(ceiling, latency, fail_rate, revoke_after=revoke_after)
     runner = web.AppRunner(emulator.app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
@@ -314,9 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ceiling", type=float, default=2000.0, help="requests per second")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="round trip per request")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of posts given 503")
+    parser.add_argument(
+        "--revoke-after", type=int, default=None, help="revoke the token after N messages"
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.ceiling, args.latency_ms / 1000, args.fail_rate))
+        asyncio.run(serve(args.ceiling, args.latency_ms / 1000, args.fail_rate, args.revoke_after))
     return 0
 
 

@@ -4,6 +4,7 @@ loopback emulator of the platform API (bench/emulator.py) with a latency and a r
     uv run python -m bench.fanout --subscribers 10000 [--ceiling 2000] [--latency-ms 50]
                                   [--platform discord|slack] [--kills 3] [--database-url URL]
                                   [--processes 3 --lease-seconds 5]
+                                  [--revoke-at 0.2 --rate 48 --concurrency 50 --ceiling 50]
 
 The digest is queued in the outbox (one transaction), then a separate bot process drains it
 through the engine (so its CPU time and peak RSS are the bot's alone). With `--kills K` that
@@ -30,6 +31,15 @@ by leased claims, `FOR UPDATE SKIP LOCKED`); each gets 1/N of the engine rate an
 SIGKILLs the i-th process and nobody restarts it: the survivors reclaim its leased rows once the
 lease (`--lease-seconds`) expires, which the figures check (`killed_leased_rows`,
 `reclaimed_after_expiry`).
+
+`--revoke-at F` measures what a revoked token costs instead (issue 16): the emulator revokes the
+bot token once F x N messages were delivered and answers every later request as the platform
+does (Discord 401, Slack `token_revoked`); the bot must stop that platform's sending at once and
+leave the rest pending. Discord bans an IP after 10,000 invalid requests in 10 minutes, so the
+figure is `unauthorized`: how many requests were answered 401 (the sends already in flight when
+the first refusal came back), with the outbox rows left pending and their attempts. Pass the
+production pacing (`--rate 48 --concurrency 50`, DELIVERY_DISCORD_RATE and DELIVERY_CONCURRENCY's
+defaults) to measure what a deployment would see; no naive baseline runs.
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.sender import delivery_limits as discord_limits
 from bot.app import Application
 from bot.delivery.dm_cache import DMChannelCache
 from bot.delivery.sender import RateLimited, Sender
@@ -145,7 +156,11 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
     )
     app.delivery.register_sender(sender_platform, sender)
     try:
-        while await _unfinished(app, sender_platform) > 0:  # noqa: ASYNC110 - db is truth
+        # Until every row is done, or the platform refused the token (the rest stays pending).
+        while (  # noqa: ASYNC110 - db is truth
+            await _unfinished(app, sender_platform) > 0
+            and app.delivery.credentials_refused(sender_platform) is None
+        ):
             await asyncio.sleep(1.0)
         engine_stats = app.delivery.stats()
     finally:
@@ -246,6 +261,7 @@ def http_json(url: str, method: str = "GET") -> dict[str, Any]:
 
 
 def start_emulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    revoke = () if args.revoke_at is None else ("--revoke-after", str(revoke_after(args)))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -257,6 +273,7 @@ def start_emulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str
             str(args.latency_ms),
             "--fail-rate",
             str(args.fail_rate),
+            *revoke,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -443,6 +460,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--warm", action="store_true", help="then a second digest (DM channels already known)"
     )
+    parser.add_argument(
+        "--revoke-at",
+        type=float,
+        default=None,
+        help="revoke the token after this share of the messages; count the 401s",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", default="", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -476,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
     n = args.subscribers
     set_passthrough(args)
     try:
+        if args.revoke_at is not None:
+            figures = revoked_fanout(args)
+            print(json.dumps(figures))
+            return 0
         figures = one_fanout(args, 1, kills=args.kills, rng=rng)
         report(args, figures, "first fan-out (every DM channel opened: 2 requests per DM)")
         if args.warm:
@@ -595,6 +622,73 @@ def one_fanout(
         "outbox": rows,
         **cluster,
     }
+
+
+def revoke_after(args: argparse.Namespace) -> int:
+    return int(args.subscribers * args.revoke_at)
+
+
+async def row_states(database_url: str) -> dict[str, int]:
+    """Outbox rows by status and attempts counted ("pending/0": pending, never attempted)."""
+    db = Database(database_url)
+    try:
+        async with db.transaction() as conn:
+            rows = await conn.execute(
+                sa.select(outbox.c.status, outbox.c.attempts, sa.func.count()).group_by(
+                    outbox.c.status, outbox.c.attempts
+                )
+            )
+            return {f"{status}/{attempts}": int(n) for status, attempts, n in rows}
+    finally:
+        await db.close()
+
+
+def revoked_fanout(args: argparse.Namespace) -> dict[str, Any]:
+    """One fan-out whose token the emulator revokes after `--revoke-at` of the messages: how
+    many requests were refused before the bot stopped, and what it left pending."""
+    if args.kills or args.processes > 1:
+        raise SystemExit("--revoke-at runs one bot process, without --kills")
+    n = args.subscribers
+    http_json(f"{args.api}/reset", "POST")
+    asyncio.run(prepare(args, n, "bench:digest:revoked"))
+    result = run_bot(args, None)
+    assert result is not None
+    stats = http_json(f"{args.api}/stats")
+    settings = settings_for(args)
+    key = "slack" if args.platform == "slack" else "discord"
+    if key == "slack":
+        from bot.adapters.slack.sender import delivery_limits as slack_limits
+
+        limits = slack_limits(settings)
+    else:
+        limits = discord_limits(settings)
+    figures = {
+        "platform": args.platform,
+        "subscribers": n,
+        "revoked_after_messages": revoke_after(args),
+        "latency_ms": args.latency_ms,
+        "engine_rate": limits.rate,
+        "in_flight_max": limits.concurrency,  # what the sender's limits allow
+        "delivery_concurrency": settings.delivery_concurrency,
+        "unauthorized": int(stats.get("unauthorized", 0)),
+        "delivered": int(stats.get("channels", 0)),
+        "duplicates": int(stats.get("duplicates", 0)),
+        "rate_limited_429": int(stats.get("rate_limited", 0)),
+        "outbox": asyncio.run(row_states(args.database_url)),
+        "engine": result.get("engine", {}),
+    }
+    refused = "401" if args.platform == "discord" else "token_revoked"
+    print(
+        f"{args.platform}: {n} DMs, token revoked after {figures['revoked_after_messages']} "
+        f"messages (engine rate {figures['engine_rate']:g}/s, {figures['in_flight_max']} in "
+        f"flight at most with DELIVERY_CONCURRENCY {figures['delivery_concurrency']}, latency "
+        f"{args.latency_ms:g} ms):"
+    )
+    print(
+        f"  {figures['unauthorized']} requests answered {refused}; {figures['delivered']} "
+        f"delivered, {figures['duplicates']} duplicates; outbox {figures['outbox']}"
+    )
+    return figures
 
 
 def report(args: argparse.Namespace, figures: dict[str, Any], title: str) -> None:

@@ -13,10 +13,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.sender import DiscordSender, delivery_limits
 from bot.app import Application
 from bot.messages import Message
 from bot.scheduling.jobs import Delivery, Destination, DestinationKind
+from bot.settings import load_settings
 from cogs.help import HelpCog
 from storage.outbox import outbox
 from tests.conftest import AppFactory
@@ -25,7 +26,9 @@ from tests.emulators.discord import DiscordEmulator
 
 FAN_OUT = 10_000
 REVOKED_AT = FAN_OUT // 5  # 20 %
-IN_FLIGHT = 10
+#: What a deployment with the default settings keeps in flight on Discord; the fan-out below
+#: runs unpaced (no waiting for the rate) with exactly that many requests in flight.
+IN_FLIGHT = delivery_limits(load_settings(None)).concurrency
 FAST = {
     "delivery_discord_rate": 0.0,
     "delivery_discord_route_rate": 0.0,
@@ -53,6 +56,18 @@ async def statuses(app: Application) -> Counter[str]:
     async with app.db.transaction() as conn:
         result = await conn.execute(select(outbox.c.status, outbox.c.attempts))
         return Counter(f"{row.status}/{row.attempts}" for row in result)
+
+
+def test_discord_keeps_at_most_10_requests_in_flight_at_its_ordinary_pace() -> None:
+    """Each request in flight when the token is revoked is answered 401: at the default pace
+    (48 requests/s) and any DELIVERY_CONCURRENCY, at most 10 are in flight; a raised pace
+    gets 0.2 s of it, and an unpaced process only DELIVERY_CONCURRENCY."""
+    assert IN_FLIGHT == 10
+    assert delivery_limits(load_settings(None, delivery_concurrency=500)).concurrency == 10
+    assert delivery_limits(load_settings(None, delivery_concurrency=4)).concurrency == 4
+    assert delivery_limits(load_settings(None, delivery_discord_rate=500.0)).concurrency == 50
+    unpaced = load_settings(None, delivery_discord_rate=0.0, delivery_concurrency=300)
+    assert delivery_limits(unpaced).concurrency == 300
 
 
 async def test_a_token_revoked_at_20_percent_of_10000_dms_costs_at_most_10_refusals(

@@ -10,7 +10,8 @@ delivery engine's error types: 429 -> RateLimited (global or route, Retry-After)
 trouble -> TransientError, DMs closed (50007) and unknown user/channel -> PermanentError, a
 refused token (401) -> InvalidCredentials. After one 401 the sender sends nothing more (every
 later call raises InvalidCredentials without a request): Discord bans an IP after 10,000 invalid
-requests in 10 minutes, so a revoked token costs at most the requests already in flight.
+requests in 10 minutes, so a revoked token costs at most the requests already in flight - at
+most 10 at Discord's ordinary pace (`delivery_limits`).
 
 A digest goes to every subscriber as the same Message: its JSON is rendered and encoded once
 (`_encoded`), and each send only splices its nonce in front.
@@ -22,6 +23,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import re
 import time
 from collections import OrderedDict
@@ -147,13 +149,36 @@ def nonce(idempotency_key: str, part: int) -> str:
 def delivery_limits(settings: Settings) -> PlatformLimits:
     """Discord allows a bot 50 requests/s globally and about 5 messages per 5 s per channel
     (Discord docs, Topics: Rate Limits); the DELIVERY_DISCORD_* defaults keep headroom. The
-    global limit is per bot token: each process takes its configured share of it."""
+    global limit is per bot token: each process takes its configured share of it.
+
+    Requests in flight are what a revoked token costs (each is answered 401), so a paced
+    process keeps at most `in_flight_for(rate)` of them (DELIVERY_CONCURRENCY caps it further):
+    10 at the default 48 requests/s, which is still the full pace up to 200 ms round trips."""
+    rate = settings.delivery_discord_rate * settings.discord_global_rate_share
     return PlatformLimits(
-        settings.delivery_discord_rate * settings.discord_global_rate_share,
+        rate,
         settings.delivery_discord_route_rate,
         settings.delivery_discord_route_burst,
-        settings.delivery_concurrency,
+        min(settings.delivery_concurrency, in_flight_for(rate)),
     )
+
+
+#: Discord bans an IP after 10,000 invalid requests in 10 minutes (Discord docs, Topics: Rate
+#: Limits, https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-
+#: cloudflare-bans); a token revoked in the middle of a fan-out may cost at most this many 401s
+#: at Discord's ordinary pace (issue 16).
+MIN_IN_FLIGHT = 10
+#: Round trip (seconds) the in-flight cap still sustains the pace for: rate x this, at least
+#: MIN_IN_FLIGHT (a token with a raised global limit gets proportionally more).
+IN_FLIGHT_ROUND_TRIP = 0.2
+
+
+def in_flight_for(rate: float) -> int:
+    """Most requests a process pacing Discord at `rate`/s keeps in flight; unpaced (0): no cap
+    beyond DELIVERY_CONCURRENCY."""
+    if rate <= 0:
+        return 10**9
+    return max(MIN_IN_FLIGHT, math.ceil(rate * IN_FLIGHT_ROUND_TRIP))
 
 
 class DiscordSender:
