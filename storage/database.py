@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 log = logging.getLogger(__name__)
 
 
+#: /readyz's database check answers within this (issue 17: within 1 s, even while locked).
+PING_SECONDS = 0.9
+
 #: Tries at switching a new SQLite file to WAL while other connections hold it (20 ms apart).
 WAL_SWITCH_ATTEMPTS = 100
 
@@ -231,18 +234,21 @@ class Database:
         return problem
 
     async def ping(self) -> bool:
-        """For /readyz: never waits for the write lock (SQLite readers do not block in WAL
-        mode; a busy database is alive) and fails once the SQLite file vanished."""
+        """For /readyz, within PING_SECONDS: never waits for the write lock (SQLite readers do
+        not block in WAL mode; a busy database is alive; PostgreSQL's `SELECT 1` takes no
+        lock) and fails once the SQLite file vanished or no connection is free in time."""
         if self.sqlite_file is not None:
             if self.check_file() is not None:
                 return False
             try:
-                return await asyncio.wait_for(asyncio.to_thread(self._sqlite_read_probe), 0.9)
+                return await asyncio.wait_for(
+                    asyncio.to_thread(self._sqlite_read_probe), PING_SECONDS
+                )
             except Exception:
                 log.warning("database ping failed", exc_info=True)
                 return False
         try:
-            await self._probe()
+            await asyncio.wait_for(self._probe(), PING_SECONDS)
         except Exception:
             log.warning("database ping failed", exc_info=True)
             return False

@@ -12,13 +12,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext import asyncio as sa_async
 
 from bot.app import Application
 from bot.settings import Settings
 from bot.timing.clock import ManualClock
 from cogs.digest.cog import DigestCog
 from cogs.help import HelpCog
-from storage.database import DatabaseVanished
+from storage.database import DatabaseVanished, to_async_url
+from storage.state import StateRepository
 from tests.conftest import AppFactory
 from tests.delivery.fakes import FakeSender, dm, queue
 from tests.helpers import RecordingResponder, actor, invocation
@@ -160,4 +162,44 @@ async def test_readiness_does_not_wait_for_the_write_lock(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+    assert results["database"] is True
+
+
+async def test_readiness_answers_while_another_connection_holds_every_table(
+    make_app: AppFactory, settings: Settings, database_url: str
+) -> None:
+    """Both backends: another connection holds the write lock (SQLite) or an exclusive lock on
+    every table (PostgreSQL) and one of the bot's own writes is stuck behind it; the database
+    check still passes, so it neither queued for the lock nor waited for the stuck write. (The
+    check gives up after PING_SECONDS, 0.9 s, and would then report not ready.)"""
+    app = await make_app([])
+    other = sa_async.create_async_engine(to_async_url(database_url))
+    conn = await other.connect()
+    await conn.begin()
+    if app.db.is_sqlite:
+        await conn.exec_driver_sql("DELETE FROM bot_state WHERE 0")  # takes the write lock
+    else:
+        tables = (
+            (
+                await conn.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert tables
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        await conn.exec_driver_sql(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
+    state = StateRepository(app.db)
+    stuck = asyncio.create_task(state.set("locked", "1", now=app.clock.now()))
+    try:
+        await asyncio.sleep(0.2)
+        assert not stuck.done()  # the bot's own write waits for the lock
+        results = await asyncio.wait_for(app.readiness.evaluate(), 4)
+    finally:
+        await conn.rollback()
+        await conn.close()
+        await other.dispose()
+    await asyncio.wait_for(stuck, 30)
     assert results["database"] is True
