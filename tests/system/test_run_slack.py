@@ -22,7 +22,9 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
+from tests.slack.conftest import assert_rendered_validly
 from tests.slack.mock_slack import SlackMock
+from tests.slack.slack_rules import message_error
 from tests.slack.test_http_mode import texts
 from tests.system.process import BotProcess, mlebot_executable
 
@@ -79,7 +81,11 @@ class SlackUser:
         ) as resp:
             assert resp.status == 200, (command, text, resp.status, await resp.text())
             raw = await resp.text()
-        answer = texts(json.loads(raw)) if raw.startswith("{") else ""
+        ack = json.loads(raw) if raw.startswith("{") else None
+        if isinstance(ack, dict) and ("blocks" in ack or "text" in ack):
+            # The ack is a message too: Slack would show an error instead of an invalid one.
+            assert message_error(ack) is None, (command, text, message_error(ack))
+        answer = texts(ack) if ack is not None else ""
         if not answer:  # a slow command answers through its response_url
             await self.mock.wait_for(
                 lambda: any(c.method == key for c in self.mock.responses), within=30
@@ -168,6 +174,8 @@ async def test_mlebot_run_on_slack_end_to_end(mock: SlackMock, tmp_path: Path) -
             )
             assert "What you can do" in await slack.command("/help")
             assert bot.running
+        # Nothing the bot posted (replies, the digest, DMs) was refused as invalid Block Kit.
+        assert_rendered_validly(mock)
     finally:
         code = await bot.stop()
     assert code == 0, bot.log()[-3000:]
