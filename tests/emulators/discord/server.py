@@ -303,6 +303,8 @@ class DiscordEmulator:
             # Discord docs, Topics: Opcodes and Status Codes: 401 UNAUTHORIZED, body
             # {"message": "401: Unauthorized", "code": 0}.
             # https://discord.com/developers/docs/topics/opcodes-and-status-codes#http
+            # It carries no X-RateLimit-* headers (a captured one in discord/discord-api-docs
+            # issue 1569 has none), so it is answered before the rate-limit count.
             return _error(401, 0, "401: Unauthorized")
         for fault in self.faults:
             if fault.matches(request.method, path):
