@@ -13,11 +13,11 @@ from typing import TypeAlias
 from bot import __version__
 from bot.delivery.engine import SenderBusy
 from bot.ops import event_loop
-from bot.ops.logs import setup_logging
+from bot.ops.logs import Redactor, configured, setup_logging
 from bot.platform import PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrations
-from storage.database import Database, DatabaseUnreachable, hide_url_passwords
+from storage.database import Database, DatabaseUnreachable
 
 EXIT_CONFIG = 2
 NO_CREDENTIALS = (
@@ -120,14 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (SettingsError, DatabaseUnreachable, PlatformUnreachable, SenderBusy) as exc:
-        print(hide_url_passwords(str(exc)), file=sys.stderr)
+        # One line a person acts on. Once the command has set up logging (`mlebot run`: JSON
+        # for a log collector, the secrets known), through it like every other line.
+        if configured():
+            logging.getLogger(__name__).error("%s", exc)
+        else:
+            print(Redactor()(str(exc)), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
     except Exception:
         # Through the configured logging (JSON, redaction) like every other line; configure
         # it if the command failed before doing so.
-        if not logging.getLogger().handlers:
+        if not configured():
             setup_logging("INFO", "auto")
         logging.getLogger(__name__).critical(
             "mlebot %s stopped by an unexpected error", args.command, exc_info=True

@@ -144,6 +144,15 @@ class TextFormatter(logging.Formatter):
         return self.redact(line)
 
 
+#: The name of the handler `setup_logging` installs (how `configured()` recognises it).
+HANDLER_NAME = "mlebot"
+
+
+def configured() -> bool:
+    """Whether this process's logging was set up by `setup_logging` (its format, redaction)."""
+    return any(h.get_name() == HANDLER_NAME for h in logging.getLogger().handlers)
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "auto",
@@ -157,6 +166,7 @@ def setup_logging(
     use_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
     redact = Redactor(secret_values)
     handler.setFormatter(JsonFormatter(redact) if use_json else TextFormatter(redact))
+    handler.set_name(HANDLER_NAME)
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -48,6 +48,7 @@ from bot.messages import Message, Tone
 from bot.ops.compose import build_application, declared_registry
 from bot.settings import load_settings
 from storage.outbox import outbox_messages
+from tests.digest.test_cog import digest_schedule
 from tests.emulators.discord.rules import message_violation
 from tests.helpers import RecordingResponder, actor, place
 from tests.slack.slack_rules import message_error
@@ -123,14 +124,31 @@ _TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SLACK_PING = re.compile(r"<(?:!here|!channel|!everyone|!subteam|@U1|@!|@&|#C1)")
 
 
+async def seed(app: Application) -> None:
+    """A digest schedule and a subscriber, so publishing commands queue posts and DMs (whose
+    issue carries the fuzzed notes and pins of earlier examples) for the renderers to check."""
+    await digest_schedule(app)
+    for who in ("fuzzer", "ana"):
+        responder = RecordingResponder()
+        await app.dispatcher.dispatch(
+            Invocation(path=("digest", "subscribe"), options={}, actor=actor(who), place=place()),
+            responder,
+        )
+        assert "subscribed" in responder.text().lower()
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Application, Any]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     loop = asyncio.new_event_loop()
     s = load_settings(
-        None, database_url=f"sqlite:///{folder / 'fuzz.db'}", quota_commands_per_minute=0
+        None,
+        database_url=f"sqlite:///{folder / 'fuzz.db'}",
+        quota_commands_per_minute=0,
+        quota_publish_now_minutes=0,
     )
     app = loop.run_until_complete(build_application(s, platforms=False, services=False))
+    loop.run_until_complete(seed(app))
     try:
         yield app, loop
     finally:

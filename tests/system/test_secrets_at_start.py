@@ -97,3 +97,33 @@ async def test_an_unexpected_error_at_start_is_logged_as_json_and_redacted(
     assert "address already in use" in fatal["exc"].lower()
     assert "xoxb-secrets-test-token" not in bot.log()
     assert "secrets-test-signing" not in bot.log()
+
+
+async def test_an_unreachable_platform_at_start_is_one_json_line_without_secrets(
+    tmp_path: Path,
+) -> None:
+    """The issue's example: the platform unreachable at start. `mlebot run` stops with exit 2
+    and one line naming the problem, written by the JSON logging (every line parses) with its
+    redaction: the token does not show, though the message names the URL it is in."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    bot = BotProcess(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1111-2222-secretsattest",
+            "SLACK_SIGNING_SECRET": "secrets-test-signing",
+            # The message names the URL: a secret in it stands for any that reaches a message.
+            "SLACK_API_URL": f"http://127.0.0.1:{port}/xoxb-1111-2222-secretsattest/api/",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        },
+    )
+    await bot.start()
+    assert await bot.wait_exit() == 2
+    log = bot.log()
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # all JSON
+    (stopped,) = [r for r in lines if r["level"] == "error" and "Slack" in r["msg"]]
+    assert "SLACK_API_URL" in stopped["msg"] and "exc" not in stopped
+    assert "127.0.0.1" in stopped["msg"] and "[redacted]" in stopped["msg"]
+    assert "secretsattest" not in log and "Traceback" not in log
