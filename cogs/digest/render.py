@@ -7,10 +7,12 @@ Layout: the title carries the community, issue number and date; the body holds t
 note and the headline tip in full; each shorter tip, the featured resource and the problem of
 the week is a section; community figures are fields; the footer says how to unsubscribe.
 
-Sizes are bounded so every platform renderer can show the issue without cutting it: the body
-stays under Discord's 4,096-character embed description, every section under 1,024 (an embed
-field) and the whole under Discord's 6,000-character embed total; Slack's 3,000 per section
-text and 50 blocks are then met too.
+Sizes are bounded so every platform renderer can show the issue as one message without cutting
+it: the body stays under Discord's 4,096-character embed description, every section under 1,024
+(an embed field) and the whole under Discord's 6,000-character embed total, with room for a
+subscriber's topic line; Slack's 3,000 per section text and 50 blocks are then met too. When an
+issue would be longer (a long note, a long headline and long shorter tips together), the
+headline tip is shown up to a paragraph that fits and points to `/tip <id>` for the rest.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ MAX_SECTION = 1_000
 MAX_SUMMARY = 360
 MAX_NOTE = 600
 MAX_MENTIONS = 200
+# The whole issue (`text_size`), leaving room under Discord's 6,000 for MAX_TOPICS_LEAD.
+MAX_TOTAL = 5_400
+MAX_TOPICS_LEAD = 500
 
 
 class Audience(StrEnum):
@@ -52,11 +57,47 @@ def render_issue(
     `web_url` is the issue's page in the public web archive, when the community has one: the
     title links to it and a last link says so.
     """
+    message = _issue(content, audience, web_url)
+    # What gives when the issue is too long: the headline's text first, then its "Read more"
+    # links (also on /tip and the web page); sections, figures and the footer never do.
+    for read_more in (True, False):
+        limit = len(content.headline.body)
+        while (over := _overflow(message)) > 0 and limit > 0:
+            limit -= over
+            message = _issue(content, audience, web_url, limit=limit, read_more=read_more)
+        if over <= 0:
+            break
+        message = _issue(content, audience, web_url, read_more=False)
+    return message
+
+
+def _overflow(message: Message) -> int:
+    return max(text_size(message) - MAX_TOTAL, len(message.body) - MAX_BODY)
+
+
+def text_size(message: Message) -> int:
+    """The characters Discord counts towards one message's 6,000: the title, the text (body,
+    section headings and bodies, links, as the Discord renderer lays them out), the fields and
+    the footer."""
+    size = len(message.title or "") + len(message.body) + len(message.footer or "")
+    size += sum(len(s.heading) + len(s.body) + 7 for s in message.sections)
+    size += sum(len(link.label) + len(link.url) + 7 for link in message.links)
+    return size + sum(len(f.name) + len(f.value) for f in message.fields)
+
+
+def _issue(
+    content: IssueContent,
+    audience: Audience,
+    web_url: str | None,
+    *,
+    limit: int | None = None,
+    read_more: bool = True,
+) -> Message:
     parts: list[str] = []
     if content.note:
         parts.append(f"**From the moderators:** {truncate(content.note, MAX_NOTE)}")
-    parts.append(_headline(content))
-    if content.tip_resources:
+    parts.append(_headline(content, limit))
+    if content.tip_resources and read_more:
         # the headline's links sit with it, before the community figures
         parts.append(
             "**Read more:** "
@@ -132,6 +173,7 @@ def for_topics(dm: Message, tips: Sequence[Tip], topics: Sequence[str]) -> Messa
         )
     titles = {SHORT_PREFIX + t.title for t in mine}
     sections = sorted(dm.sections, key=lambda s: 0 if s.heading in titles else 1)
+    lead = truncate(lead, MAX_TOPICS_LEAD)
     return replace(dm, body=f"{lead}\n\n{dm.body}", sections=tuple(sections))
 
 
@@ -160,10 +202,31 @@ def _names(names: tuple[str, ...], limit: int = MAX_MENTIONS) -> str:
     return truncate(", ".join(shown), limit)
 
 
-def _headline(content: IssueContent) -> str:
+def _headline(content: IssueContent, limit: int | None = None) -> str:
     tip = content.headline
-    text = f"**This week: {tip.title}**\n\n{tip.body}\n\n**Try this week:** {tip.try_this_week}"
-    return text
+    body = tip.body if limit is None else cut_tip(tip, limit)
+    return f"**This week: {tip.title}**\n\n{body}\n\n**Try this week:** {tip.try_this_week}"
+
+
+def cut_tip(tip: Tip, limit: int) -> str:
+    """The tip's text within `limit` characters: its whole paragraphs that fit (never ending
+    inside a code block), then where to read the rest. The first paragraph is cut at a word
+    only when not even it fits."""
+    if len(tip.body) <= limit:
+        return tip.body
+    pointer = f"*The whole tip:* `/tip {tip.id}`"
+    room = limit - len(pointer) - 2
+    if room < 40:
+        return pointer
+    kept: list[str] = []
+    for paragraph in tip.body.split("\n\n"):
+        if len("\n\n".join([*kept, paragraph])) > room:
+            break
+        kept.append(paragraph)
+    while kept and "\n\n".join(kept).count("```") % 2:
+        kept.pop()
+    text = "\n\n".join(kept) if kept else truncate(summary(tip), room)
+    return f"{text}\n\n{pointer}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])")
