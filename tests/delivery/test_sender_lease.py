@@ -232,3 +232,53 @@ async def test_delivery_status_and_backup_leave_rows_in_flight_alone(
     sender.gate.set()
     await asyncio.wait_for(app.delivery.idle(), 60)
     assert sum(sender.sent.values()) == 200 and set(sender.sent.values()) == {1}
+
+
+async def until(predicate: Any) -> None:
+    """Let the engine's heartbeat run until `predicate()` (it wakes on the manual clock)."""
+    async with asyncio.timeout(30):
+        while not await predicate():  # noqa: ASYNC110 - the lease row has no event
+            await asyncio.sleep(0.005)
+
+
+async def test_a_live_sender_keeps_its_lease_and_a_stalled_one_stops_once_it_passed(
+    make_app: AppFactory,
+    settings: Settings,
+    clock: ManualClock,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the sender lease is SQLite's; PostgreSQL shares the outbox")
+    first = await make_app([HelpCog])
+    first.delivery.register_sender("discord", GatedSender())
+    lease = first.delivery.sender_lease
+    assert lease is not None and first.delivery.workers
+    ttl = first.delivery.lease_seconds
+
+    async def renewed() -> bool:
+        held = await lease.current()
+        return held is not None and held.expires_at >= clock.now() + timedelta(seconds=ttl)
+
+    for _ in range(9):  # three lease lengths: the heartbeat renews every third of one
+        clock.advance(timedelta(seconds=ttl / 3))
+        await until(renewed)
+    second = await make_app([HelpCog])  # same host, live pid: only the expiry could free it
+    assert second.delivery.sent_by == first.delivery.owner and not second.delivery.running
+
+    # The first process stalled past its lease and a process elsewhere took over: at its next
+    # heartbeat it sees that, says so and stops sending.
+    async with first.db.transaction() as conn:
+        await conn.execute(
+            sender_lease.update().values(
+                holder="elsewhere:1:x", expires_at=clock.now() + timedelta(seconds=ttl)
+            )
+        )
+
+    async def stopped() -> bool:
+        return first.delivery.sent_by is not None
+
+    clock.advance(timedelta(seconds=ttl / 3))
+    await until(stopped)
+    assert first.delivery.sent_by == "elsewhere:1:x" and first.delivery.workers == {}
+    assert "passed to elsewhere:1:x" in caplog.text
