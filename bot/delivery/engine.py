@@ -823,7 +823,10 @@ class DeliveryEngine(QueueMixin):
                         other.holder,
                     )
                     await self._stop_workers()
-                    continue
+                    # Passive from now on: nothing left to renew. Returning (rather than looping)
+                    # also ends this task if `stop()` cancelled it while a worker's stop, which
+                    # waits for its own tasks, absorbed the cancellation.
+                    return
             if not any(w.held() for w in self.workers.values()):
                 continue
             try:

@@ -282,3 +282,7 @@ async def test_a_live_sender_keeps_its_lease_and_a_stalled_one_stops_once_it_pas
     await until(stopped)
     assert first.delivery.sent_by == "elsewhere:1:x" and first.delivery.workers == {}
     assert "passed to elsewhere:1:x" in caplog.text
+    # Once it handed over, its heartbeat has nothing left to renew, and a stop completes. (It used
+    # to wait forever for a heartbeat that kept looping after the handover.)
+    await asyncio.sleep(0.1)  # let the handover finish
+    await asyncio.wait_for(first.stop(), 30)
