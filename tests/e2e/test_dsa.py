@@ -10,6 +10,7 @@ import pytest
 from bot.app import Application
 from bot.messages import Message
 from bot.timing.clock import ManualClock
+from cogs.dsa.base import SOLVED_ACTION
 from cogs.dsa.cog import DsaCog
 from cogs.help import HelpCog
 from cogs.schedules import SchedulesCog
@@ -19,6 +20,12 @@ from tests.helpers import run_slots_by_hand
 from tests.schedules.support import ConsoleSession, outbox_rows
 
 COGS = [HelpCog, SchedulesCog, DsaCog]
+
+
+def solve_ids(post: Message) -> list[str]:
+    """The problems a post offers, from its "Mark solved" buttons (a problem with a written
+    approach also has a "Show approach" button)."""
+    return [b.value for b in post.buttons if b.action == SOLVED_ACTION]
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -165,14 +172,14 @@ async def test_community_problems_of_the_day_posted_at_the_schedule(
     assert "Problems per post: 1 easy, 2 medium" in out
     [post] = await run_at(app, clock, utc(2026, 1, 5, 18, 0))
     assert post.title == "DSA problems of the day — Mon 05 Jan 2026"
-    ids = [b.value for b in post.buttons]
+    ids = solve_ids(post)
     problems = [problem_set().get(i) for i in ids]
     assert [p.difficulty for p in problems if p] == ["easy", "medium", "medium"]
     assert ("console:channel:dsa", post) in await sent(app)
     today = await ana.say("/dsa today")
     assert all(p is not None and p.title in today for p in problems)
     [tomorrow] = await run_at(app, clock, utc(2026, 1, 6, 18, 0))
-    assert not set(ids) & {b.value for b in tomorrow.buttons}  # no repeat
+    assert not set(ids) & set(solve_ids(tomorrow))  # no repeat
     out = await click_solved(ana, tomorrow)
     assert "Streak: 1 day" in out
     assert "✅" in await ana.say("/dsa today")
@@ -189,7 +196,7 @@ async def test_the_mix_is_the_communitys_whichever_command_sets_it(
     assert "Problems per post: 1 medium, 1 hard" in out
 
     def difficulties(post: Message) -> list[str]:
-        return [p.difficulty for b in post.buttons if (p := problem_set().get(b.value))]
+        return [p.difficulty for i in solve_ids(post) if (p := problem_set().get(i))]
 
     [post] = await run_at(app, clock, utc(2026, 1, 5, 18, 0))
     assert difficulties(post) == ["medium", "hard"]
