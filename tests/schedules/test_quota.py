@@ -1,5 +1,6 @@
 """QUOTA_SCHEDULES_PER_COMMUNITY (issue 17 §6): a clear refusal once a community has its most
-schedules; changing an existing one and personal reminders do not count against it."""
+schedules; changing an existing one and personal reminders do not count against it. The count
+is read from the database: both backends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from bot.commands.errors import UserError
 from bot.timing.recurrence import WeeklyAt
 from tests.schedules.support import PostCog
 from tests.schedules.test_service import GENERAL, MOD, MON, community
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_a_community_has_at_most_its_quota_of_schedules(make_app) -> None:
