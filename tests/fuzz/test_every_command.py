@@ -27,6 +27,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from bot.commands.textsyntax import invocation_target, parse_line
 from bot.messages import Message, Tone
 from bot.ops.compose import build_application, declared_registry
 from bot.settings import load_settings
+from bot.timing.clock import ManualClock
 from storage.outbox import outbox_messages
 from tests.digest.test_cog import digest_schedule
 from tests.emulators.discord.rules import message_violation
@@ -147,7 +149,13 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Applicat
         quota_commands_per_minute=0,
         quota_publish_now_minutes=0,
     )
-    app = loop.run_until_complete(build_application(s, platforms=False, services=False))
+    # A manual clock, moved 21 hours per invocation: time-keyed rules (a publish's run key, the
+    # 20 hours between digest issues) do not refuse an example for coming soon after another,
+    # so publishing commands do publish and their posts are rendered too.
+    clock = ManualClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    app = loop.run_until_complete(
+        build_application(s, clock=clock, platforms=False, services=False)
+    )
     loop.run_until_complete(seed(app))
     try:
         yield app, loop
@@ -198,6 +206,8 @@ def run_and_check(
     what: object,
 ) -> None:
     """Dispatch `invocation`; its replies and whatever it queued must render safely."""
+    assert isinstance(app.clock, ManualClock)
+    app.clock.advance(timedelta(hours=21))
     last = loop.run_until_complete(_last_message_id(app))
     responder = RecordingResponder()
     outcome = loop.run_until_complete(app.dispatcher.dispatch(invocation, responder))
