@@ -804,7 +804,9 @@ class DeliveryEngine(QueueMixin):
 
     async def _renew_leases(self) -> None:
         interval = self.lease_seconds / 3
-        while True:
+        # Not `while True`: stop() cancels this task, and a cancellation arriving while it stops
+        # the workers after a lost lease is swallowed by their own stop(); then it must still end.
+        while self.running:
             await self.timer.sleep(interval)
             if self.sender_lease is not None and self.sent_by is None:
                 try:
