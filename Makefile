@@ -10,9 +10,10 @@ bootstrap:
 run: bootstrap
 	@$(UV) run mlebot run
 
-## test: ruff, mypy and the whole pytest suite
+## test: ruff, mypy and the whole pytest suite (two pytest-xdist workers: the suite mostly
+## waits on subprocesses, PostgreSQL and sockets, so two workers take half the time)
 test: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
-	$(UV) run pytest
+	$(UV) run pytest -n 2
