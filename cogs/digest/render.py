@@ -57,17 +57,16 @@ def render_issue(
     `web_url` is the issue's page in the public web archive, when the community has one: the
     title links to it and a last link says so.
     """
-    message = _issue(content, audience, web_url)
     # What gives when the issue is too long: the headline's text first, then its "Read more"
     # links (also on /tip and the web page); sections, figures and the footer never do.
     for read_more in (True, False):
+        message = _issue(content, audience, web_url, read_more=read_more)
         limit = len(content.headline.body)
         while (over := _overflow(message)) > 0 and limit > 0:
             limit -= over
             message = _issue(content, audience, web_url, limit=limit, read_more=read_more)
         if over <= 0:
             break
-        message = _issue(content, audience, web_url, read_more=False)
     return message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from bot.adapters.discord import render as discord
 from bot.adapters.slack import blocks as slack
@@ -90,3 +91,16 @@ def test_longest_issue_fits_slack_block_kit_untrimmed() -> None:
             text = block.get("text")
             if isinstance(text, dict):
                 assert len(text["text"]) <= slack.MAX_SECTION_TEXT
+
+
+def test_an_issue_that_cannot_fit_keeps_the_most_it_gave_up(monkeypatch: Any) -> None:
+    """Past every lever (a budget no issue can meet), the headline stays cut to its pointer and
+    the Read more links stay out: giving up never brings the whole headline back."""
+    import cogs.digest.render as render
+
+    monkeypatch.setattr(render, "MAX_TOTAL", 1_000)
+    tips = worst_mix()
+    message = render_issue(content_for(tips), Audience.CHANNEL)
+    assert f"`/tip {tips[0].id}`" in message.body
+    assert tips[0].body not in message.body
+    assert "**Read more:**" not in message.body
