@@ -13,11 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from content.freshness import check_freshness
-from content.problems import OWN_EXERCISE_PATTERN, load_problems
+from content.problems import OWN_EXERCISE_PATTERN, SQL_PATTERN, load_problems
 from content.resources import shipped_resources
 from content.tips import load_tips
-
-SQL_PATTERN = "sql"
 
 
 def summary() -> list[str]:

@@ -64,6 +64,9 @@ PATTERNS: dict[str, str] = {
     "ml-coding": "ML coding (from scratch)",
 }
 
+#: The SQL track's pattern: LeetCode's database problems, for interviews' SQL rounds.
+SQL_PATTERN = "sql"
+
 #: The one pattern whose problems are our own exercises rather than LeetCode problems: their id
 #: starts with `ml-`, `statement` specifies the task, and `url` points to reference docs.
 OWN_EXERCISE_PATTERN = "ml-coding"
