@@ -107,6 +107,22 @@ class Emulator:
             return True
         return False
 
+    async def discord_refusal(self) -> web.Response | None:
+        """After the round trip: Discord's answer when this request is refused (over the
+        ceiling: 429; the token revoked: 401), or None to serve it."""
+        wait = await self.admit()
+        if wait:
+            return _discord_429(wait)
+        return _discord_401() if self.revoked() else None
+
+    async def slack_refusal(self) -> web.Response | None:
+        """After the round trip: Slack's answer when this request is refused (over the
+        ceiling: ratelimited; the token revoked: token_revoked), or None to serve it."""
+        wait = await self.admit()
+        if wait:
+            return _slack_429(wait)
+        return _slack_revoked() if self.revoked() else None
+
     def fails(self) -> bool:
         if self.fail_rate and self.random.random() < self.fail_rate:
             self.counts["failed_5xx"] += 1
@@ -138,20 +154,14 @@ class Emulator:
 
     async def discord_me(self, request: web.Request) -> web.Response:
         """The bot user (discord.py's login asks for it)."""
-        wait = await self.admit()
-        if wait:
-            return _discord_429(wait)
-        if self.revoked():
-            return _discord_401()
+        if (refused := await self.discord_refusal()) is not None:
+            return refused
         return _discord_json({**_user("800000000000000002", "bench"), "bot": True})
 
     async def discord_application(self, request: web.Request) -> web.Response:
         """The application (discord.py's login asks for it too)."""
-        wait = await self.admit()
-        if wait:
-            return _discord_429(wait)
-        if self.revoked():
-            return _discord_401()
+        if (refused := await self.discord_refusal()) is not None:
+            return refused
         return _discord_json(
             {
                 "id": "800000000000000001",
@@ -167,11 +177,8 @@ class Emulator:
         )
 
     async def discord_open(self, request: web.Request) -> web.Response:
-        wait = await self.admit()
-        if wait:
-            return _discord_429(wait)
-        if self.revoked():
-            return _discord_401()
+        if (refused := await self.discord_refusal()) is not None:
+            return refused
         body = await request.json()
         self.counts["dm_opened"] += 1
         recipient = str(body["recipient_id"])
@@ -185,11 +192,8 @@ class Emulator:
         )
 
     async def discord_post(self, request: web.Request) -> web.Response:
-        wait = await self.admit()
-        if wait:
-            return _discord_429(wait)
-        if self.revoked():
-            return _discord_401()
+        if (refused := await self.discord_refusal()) is not None:
+            return refused
         if self.fails():
             return web.json_response({"message": "Service unavailable"}, status=503)
         body = await request.json()
@@ -217,21 +221,15 @@ class Emulator:
         return args
 
     async def slack_open(self, request: web.Request) -> web.Response:
-        wait = await self.admit()
-        if wait:
-            return _slack_429(wait)
-        if self.revoked():
-            return _slack_revoked()
+        if (refused := await self.slack_refusal()) is not None:
+            return refused
         args = await self._slack_args(request)
         self.counts["dm_opened"] += 1
         return web.json_response({"ok": True, "channel": {"id": f"D{args['users']}"}})
 
     async def slack_post(self, request: web.Request) -> web.Response:
-        wait = await self.admit()
-        if wait:
-            return _slack_429(wait)
-        if self.revoked():
-            return _slack_revoked()
+        if (refused := await self.slack_refusal()) is not None:
+            return refused
         if self.fails():
             return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
         args = await self._slack_args(request)
