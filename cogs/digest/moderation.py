@@ -8,6 +8,7 @@ from bot.commands.errors import OptionError, UsageError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Message, Tone
 from bot.sanitize import clean_line
+from bot.scheduling.runs import RunResult
 from cogs.digest.base import (
     CLEAR_WORDS,
     JOB_KIND,
@@ -17,6 +18,7 @@ from cogs.digest.base import (
 )
 from cogs.digest.issue_gap import refuse_if_too_soon
 from cogs.digest.publish_quota import PublishNowQuota
+from storage.schedules import Schedule
 
 
 class ModeratorCommands(DigestBase):
@@ -129,7 +131,29 @@ class ModeratorCommands(DigestBase):
     )
     async def publish_now(self, ctx: Context, schedule: str | None, confirm: bool | None) -> None:
         quota = PublishNowQuota(self.app)
-        await quota.check(ctx.community.id, confirmed=bool(confirm))
+        before = await quota.claim(ctx.community.id, confirmed=bool(confirm))
+        published = False
+        try:
+            chosen, result = await self._publish(ctx, schedule, confirm=bool(confirm))
+            published = True
+        finally:
+            if not published:  # refused, failed or cancelled: the window is not used up
+                await quota.give_back(ctx.community.id, before)
+        issue = await self.repo.latest(ctx.community.id)
+        number = f"Issue #{issue.number}" if issue else "The issue"
+        where = f"#{chosen.channel_name}" if chosen.channel_name else "no channel"
+        await ctx.reply(
+            Message(
+                body=f"{number} is published to {where}: {result.outcome}.",
+                tone=Tone.SUCCESS,
+            )
+        )
+
+    async def _publish(
+        self, ctx: Context, schedule: str | None, *, confirm: bool
+    ) -> tuple[Schedule, RunResult]:
+        """Check the 20-hour gap, choose the digest schedule and run it now; raise what the
+        moderator should read when it cannot go out."""
         if not confirm:
             refuse_if_too_soon(
                 await self.repo.latest(ctx.community.id),
@@ -156,13 +180,4 @@ class ModeratorCommands(DigestBase):
         result = await self.app.schedules.run_now(chosen, actor=ctx.actor)
         if result.status != "done":
             raise UsageError(f"The issue could not be published: {result.outcome}")
-        await quota.record(ctx.community.id)
-        issue = await self.repo.latest(ctx.community.id)
-        number = f"Issue #{issue.number}" if issue else "The issue"
-        where = f"#{chosen.channel_name}" if chosen.channel_name else "no channel"
-        await ctx.reply(
-            Message(
-                body=f"{number} is published to {where}: {result.outcome}.",
-                tone=Tone.SUCCESS,
-            )
-        )
+        return chosen, result

@@ -3,6 +3,7 @@ moderator confirms; the time is kept in the database (both backends)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -52,3 +53,32 @@ async def test_a_window_of_zero_means_no_limit(make_app: AppFactory, clock: Manu
         text = (await run(app, "digest publish-now", who=MOD)).text()
         assert f"Issue #{number} is published" in text
         clock.advance(timedelta(hours=20))
+
+
+async def test_two_processes_publishing_at_once_send_one_issue(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    """Two applications on one database (a double click answered by two processes): the
+    window is claimed in one statement, so one publishes and the other is refused."""
+    first = await make_app([DigestCog], quota_publish_now_minutes=60)
+    second = await make_app([DigestCog], quota_publish_now_minutes=60)
+    await digest_schedule(first)
+    await run(first, "digest subscribe", who=actor("ana"))
+    replies = await asyncio.gather(
+        run(first, "digest publish-now", who=MOD), run(second, "digest publish-now", who=MOD)
+    )
+    published, refused = sorted((r.text() for r in replies), reverse=True)
+    assert "Issue #1 is published" in published
+    assert "published less than a minute ago" in refused and "confirm:true" in refused
+    issue_rows = [r for r in await outbox_rows(first) if r["run_key"].startswith("schedule:")]
+    assert len(issue_rows) == 2  # the channel post and ana's DM, once
+
+
+async def test_a_publish_that_does_not_go_out_leaves_the_window_unused(
+    make_app: AppFactory, clock: ManualClock
+) -> None:
+    app = await make_app([DigestCog], quota_publish_now_minutes=60)
+    refused = (await run(app, "digest publish-now", who=MOD)).text()
+    assert "no digest schedule here yet" in refused
+    await digest_schedule(app)
+    assert "Issue #1 is published" in (await run(app, "digest publish-now", who=MOD)).text()
