@@ -27,6 +27,21 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def _platform_url(value: str, schemes: tuple[str, str], example: str) -> str:
+    """A platform endpoint: one of `schemes`, a host, no user or password (the bot sends its
+    own token, which credentials in the URL would clash with) and, for an http API whose method
+    names are appended to it, no query or fragment."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        kind = "an http(s)" if schemes[0] == "http" else "a ws(s)"
+        raise ValueError(f"must be {kind} URL, e.g. {example}")
+    if "@" in parts.netloc:
+        raise ValueError(f"must not carry a user or password, e.g. {example}")
+    if parts.scheme.startswith("http") and (parts.query or parts.fragment):
+        raise ValueError(f"must be a plain address without a query, e.g. {example}")
+    return value
+
+
 class Settings(BaseSettings):
     """Every setting of the bot. The README and `.env.example` list them with their meaning."""
 
@@ -220,9 +235,7 @@ class Settings(BaseSettings):
     @field_validator("discord_api_base_url")
     @classmethod
     def _discord_api(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
-        return value.rstrip("/")
+        return _platform_url(value, ("http", "https"), "https://discord.com/api/v10").rstrip("/")
 
     @field_validator("public_base_url")
     @classmethod
@@ -240,9 +253,7 @@ class Settings(BaseSettings):
     @field_validator("discord_gateway_url")
     @classmethod
     def _discord_gateway(cls, value: str) -> str:
-        if not value.startswith(("ws://", "wss://")):
-            raise ValueError("must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
-        return value
+        return _platform_url(value, ("ws", "wss"), "wss://gateway.discord.gg/")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -261,8 +272,7 @@ class Settings(BaseSettings):
     @field_validator("slack_api_url")
     @classmethod
     def _slack_api_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
+        value = _platform_url(value, ("http", "https"), "https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("slack_command_prefix")
