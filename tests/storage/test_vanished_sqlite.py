@@ -8,11 +8,13 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext import asyncio as sa_async
+from sqlalchemy.pool import QueuePool
 
 from bot.app import Application
 from bot.settings import Settings
@@ -203,3 +205,27 @@ async def test_readiness_answers_while_another_connection_holds_every_table(
         await other.dispose()
     await asyncio.wait_for(stuck, 30)
     assert results["database"] is True
+
+
+async def test_readiness_answers_in_time_when_no_pooled_connection_is_free(
+    make_app: AppFactory, database_url: str
+) -> None:
+    """PostgreSQL: every connection of the bot's pool is taken (stuck work, a burst); the check
+    does not queue behind them for the pool's 30 s timeout but answers not ready within
+    PING_SECONDS, and ready again once connections come back."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's check opens its own read-only connection, outside the pool")
+    app = await make_app([])
+    engine = app.db.engine
+    assert isinstance(engine.pool, QueuePool)
+    held = [await engine.connect() for _ in range(engine.pool.size() + engine.pool._max_overflow)]
+    try:
+        started = time.monotonic()
+        results = await asyncio.wait_for(app.readiness.evaluate(), 4)
+        waited = time.monotonic() - started
+    finally:
+        for conn in held:
+            await conn.close()
+    assert results["database"] is False
+    assert waited < 2, waited
+    assert (await app.readiness.evaluate())["database"] is True
