@@ -2,7 +2,8 @@
 
 A community's row keeps its slug after `/digest web off` (so turning it back on keeps the old
 links working); only enabled rows are served. Slugs are unique across every community of every
-platform, since they share one URL space.
+platform, since they share one URL space. A slug given up by a rename stays the community's
+(`digest_web_old_slugs`): its links redirect to the new name, and no other community can take it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ digest_web = sa.Table(
     sa.Column("changed_by", sa.String(200), nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("slug", name="uq_digest_web_slug"),
+)
+
+digest_web_old_slugs = sa.Table(
+    "digest_web_old_slugs",
+    metadata,
+    sa.Column("slug", sa.String(40), primary_key=True),
+    sa.Column(
+        "community_id",
+        sa.Integer,
+        sa.ForeignKey("communities.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("retired_at", UTCDateTime, nullable=False),
 )
 
 
@@ -82,17 +97,39 @@ class DigestWebRepository:
             ).first()
         return None if row is None else _archive(row)
 
+    async def moved(self, slug: str) -> WebArchive | None:
+        """The enabled archive that was at `slug` before a rename, or None."""
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(digest_web)
+                    .join(
+                        digest_web_old_slugs,
+                        digest_web_old_slugs.c.community_id == digest_web.c.community_id,
+                    )
+                    .where(digest_web_old_slugs.c.slug == slug, digest_web.c.enabled)
+                )
+            ).first()
+        return None if row is None else _archive(row)
+
     async def enable(
         self, community_id: int, slug: str, *, by: str, now: datetime
     ) -> tuple[WebArchive | None, WebArchive]:
-        """Publish the archive at `slug`; returns (before, after). Raises SlugTaken."""
+        """Publish the archive at `slug`; returns (before, after). A slug the community had
+        before is kept as an old name of it. Raises SlugTaken when `slug` is, or was, another
+        community's."""
         async with self.db.transaction() as conn:
-            owner = (
+            owners = (
                 await conn.execute(
-                    sa.select(digest_web.c.community_id).where(digest_web.c.slug == slug)
+                    sa.union_all(
+                        sa.select(digest_web.c.community_id).where(digest_web.c.slug == slug),
+                        sa.select(digest_web_old_slugs.c.community_id).where(
+                            digest_web_old_slugs.c.slug == slug
+                        ),
+                    )
                 )
-            ).scalar_one_or_none()
-            if owner is not None and owner != community_id:
+            ).scalars()
+            if any(owner != community_id for owner in owners):
                 raise SlugTaken(slug)
             before_row = (
                 await conn.execute(
@@ -100,9 +137,18 @@ class DigestWebRepository:
                 )
             ).first()
             values = dict(slug=slug, enabled=True, changed_by=by, changed_at=now)
+            await conn.execute(
+                digest_web_old_slugs.delete().where(digest_web_old_slugs.c.slug == slug)
+            )
             if before_row is None:
                 await conn.execute(digest_web.insert().values(community_id=community_id, **values))
             else:
+                if before_row.slug != slug:
+                    await conn.execute(
+                        digest_web_old_slugs.insert().values(
+                            slug=before_row.slug, community_id=community_id, retired_at=now
+                        )
+                    )
                 await conn.execute(
                     digest_web.update()
                     .where(digest_web.c.community_id == community_id)

@@ -35,6 +35,7 @@ class WebResponse:
     etag: str | None = None  # a strong validator, quoted: '"abc"'
     last_modified: datetime | None = None
     cache_control: str = "public, max-age=300"
+    location: str | None = None  # where a redirect points
 
     def headers(self) -> dict[str, str]:
         out = {
@@ -48,6 +49,8 @@ class WebResponse:
             out["ETag"] = self.etag
         if self.last_modified:
             out["Last-Modified"] = http_date(self.last_modified)
+        if self.location:
+            out["Location"] = self.location
         return out
 
 
@@ -96,4 +99,16 @@ def text_response(status: int, text: str) -> WebResponse:
         body=text.encode(),
         content_type="text/plain; charset=utf-8",
         cache_control="no-store",
+    )
+
+
+def redirect_response(location: str) -> WebResponse:
+    """301 Moved Permanently to `location` (an absolute path or URL), cacheable for a day: the
+    old address keeps working and readers and feed readers learn the new one (RFC 9110 §15.4.2)."""
+    return WebResponse(
+        status=301,
+        body=f"Moved to {location}\n".encode(),
+        content_type="text/plain; charset=utf-8",
+        cache_control="public, max-age=86400",
+        location=location,
     )

@@ -8,6 +8,9 @@ Served from the bot's HTTP server for communities that turned it on (`/digest we
   member's name: the channel post's subscriber mentions and streak names stay off the web);
 - `/digest/<slug>/feed.xml` — an Atom 1.0 feed of the latest issues.
 
+After a rename (`/digest web on <new-slug>`) the old name's addresses answer 301 to the same
+page under the new name, so shared links and subscribed feed readers keep working.
+
 Pages are rendered from the stored issue (its tip, resource and problem ids, note and figures)
 and cached in memory under the archive's stamp (issue count and newest issue). The stamp and the
 slug's owner are read from the database at most every `RECHECK_SECONDS` per slug, so a flood of
@@ -29,7 +32,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.messages import Message
-from bot.web.http import WebRequest, WebResponse, etag_for, text_response
+from bot.web.http import WebRequest, WebResponse, etag_for, redirect_response, text_response
 from bot.web.markdown import inline, to_html
 from bot.web.page import page
 from cogs.digest.web_sent import numeric_figures, sent_headline
@@ -95,6 +98,13 @@ _Found = tuple[WebArchive, Community, ArchiveStamp]
 
 
 @dataclass(frozen=True, slots=True)
+class _Moved:
+    """The slug asked for is an old name of the archive now at `slug`."""
+
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Cached:
     stamp: tuple[object, ...]
     response: WebResponse
@@ -122,7 +132,7 @@ class DigestWebPages:
         self.problems = problems
         self.base = public_base_url.rstrip("/") if public_base_url else None
         self._cache: OrderedDict[tuple[object, ...], _Cached] = OrderedDict()
-        self._lookups: dict[str, tuple[float, _Found | None]] = {}
+        self._lookups: dict[str, tuple[float, _Found | _Moved | None]] = {}
 
     def forget(self) -> None:
         """Ask the database again on the next request (an issue was added, or web on/off)."""
@@ -137,10 +147,13 @@ class DigestWebPages:
 
     async def archive_page(self, request: WebRequest) -> WebResponse:
         found = await self._archive(request)
+        raw_page = request.query.get("page", "1")
+        if isinstance(found, _Moved):
+            query = f"?page={raw_page}" if raw_page != "1" and _NUMBER.match(raw_page) else ""
+            return redirect_response(self._url(archive_path(found.slug)) + query)
         if found is None:
             return _not_found()
         archive, community, stamp = found
-        raw_page = request.query.get("page", "1")
         if not _NUMBER.match(raw_page):
             return _not_found()
         number = int(raw_page)
@@ -161,6 +174,8 @@ class DigestWebPages:
         if not _NUMBER.match(item):
             return _not_found()
         found = await self._archive(request)
+        if isinstance(found, _Moved):
+            return redirect_response(self._url(issue_path(found.slug, int(item))))
         if found is None:
             return _not_found()
         archive, community, stamp = found
@@ -179,6 +194,8 @@ class DigestWebPages:
 
     async def feed(self, request: WebRequest) -> WebResponse:
         found = await self._archive(request)
+        if isinstance(found, _Moved):
+            return redirect_response(self._url(feed_path(found.slug)))
         if found is None:
             return _not_found()
         archive, community, stamp = found
@@ -191,7 +208,7 @@ class DigestWebPages:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    async def _archive(self, request: WebRequest) -> _Found | None:
+    async def _archive(self, request: WebRequest) -> _Found | _Moved | None:
         slug = request.path_params.get("slug", "")
         if not SLUG.match(slug):
             return None
@@ -205,10 +222,11 @@ class DigestWebPages:
         self._lookups[slug] = (now + RECHECK_SECONDS, found)
         return found
 
-    async def _look_up(self, slug: str) -> _Found | None:
+    async def _look_up(self, slug: str) -> _Found | _Moved | None:
         archive = await self.archives.by_slug(slug)
         if archive is None:
-            return None
+            moved = await self.archives.moved(slug)
+            return None if moved is None else _Moved(moved.slug)
         community = await self.communities.get(archive.community_id)
         if community is None:
             return None

@@ -55,7 +55,7 @@ class DigestWebCommands:
             )
         except SlugTaken:
             raise UserError(
-                f"The web name `{slug}` is taken by another community.",
+                f"The web name `{slug}` is, or was, another community's.",
                 hint="Pick another one, e.g. with your community's name in it.",
             ) from None
         self.web_pages.forget()
@@ -68,7 +68,13 @@ class DigestWebCommands:
         await ctx.reply(
             Message(
                 title="The digest archive is on the web",
-                body=_where(self.app.settings.public_base_url, slug),
+                body=_where(self.app.settings.public_base_url, slug)
+                + (
+                    f"\n\nLinks to the old name `{before.slug}` now lead here, and it stays "
+                    "yours: no other community can take it."
+                    if before is not None and before.slug != slug
+                    else ""
+                ),
                 tone=Tone.SUCCESS,
             )
         )

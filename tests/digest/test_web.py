@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.timing.clock import ManualClock
 from cogs.digest import DigestCog
 from storage.communities import Community
+from storage.digest_web import SlugTaken
 from tests.helpers import RecordingResponder, actor, invocation
 
 pytestmark = pytest.mark.both_backends
@@ -42,6 +43,11 @@ class Site:
     async def get(self, path: str, **headers: str) -> tuple[int, str, Any]:
         async with self.session.get(self.http.url + path, headers=headers) as resp:
             return resp.status, await resp.text(), resp.headers
+
+    async def location(self, path: str) -> tuple[int, str | None]:
+        """The status of `path` and where it redirects, without following."""
+        async with self.session.get(self.http.url + path, allow_redirects=False) as resp:
+            return resp.status, resp.headers.get("Location")
 
     async def run(self, line: str, who: Any = MOD, **options: Any) -> RecordingResponder:
         responder = RecordingResponder()
@@ -130,10 +136,59 @@ async def test_slug_rules_and_one_owner_per_slug(site: SiteFactory) -> None:
     )
     await s.cog.archives.enable(other.id, "taken", by="x", now=s.app.clock.now())
     reply = await s.run("digest web on", slug="taken")
-    assert "taken by another community" in reply.text()
+    assert "`taken` is, or was, another community's" in reply.text()
     # Upper case is folded, so the same name cannot be claimed twice in two spellings.
     ok = await s.run("digest web on", slug="Mine")
     assert "/digest/mine/" in ok.text()
+
+
+async def test_a_renamed_archive_redirects_its_old_name_and_keeps_it(site: SiteFactory) -> None:
+    """Shared links and subscribed feed readers keep working after `/digest web on <new>`:
+    the old name answers 301 to the same page under the new one, and stays the community's."""
+    s = await site()
+    await s.publish(21)  # two archive pages
+    await s.run("digest web on", slug="old-name")
+    renamed = await s.run("digest web on", slug="new-name")
+    assert "Links to the old name `old-name` now lead here" in renamed.text()
+    for old, new in (
+        ("/digest/old-name/", "/digest/new-name/"),
+        ("/digest/old-name", "/digest/new-name/"),
+        ("/digest/old-name/?page=2", "/digest/new-name/?page=2"),
+        ("/digest/old-name/7", "/digest/new-name/7"),
+        ("/digest/old-name/feed.xml", "/digest/new-name/feed.xml"),
+    ):
+        assert await s.location(old) == (301, new), old
+    status, html, _ = await s.get("/digest/old-name/7")  # followed, as a browser does
+    assert status == 200 and "Issue #7" in html
+    assert (await s.location("/digest/old-name/x"))[0] == 404
+    assert (await s.location("/digest/old-name/99"))[0] == 301  # the new name answers 404
+    assert (await s.get("/digest/old-name/99"))[0] == 404
+
+    other = await s.app.communities.ensure(
+        "console", "other", "other", default_timezone="UTC", now=s.app.clock.now()
+    )
+    with pytest.raises(SlugTaken):
+        await s.cog.archives.enable(other.id, "old-name", by="x", now=s.app.clock.now())
+
+    # The community may take its old name back; then the other name redirects.
+    await s.run("digest web on", slug="old-name")
+    assert (await s.location("/digest/old-name/7"))[0] == 200
+    assert await s.location("/digest/new-name/7") == (301, "/digest/old-name/7")
+    # Switched off: no page and no redirect.
+    await s.run("digest web off")
+    assert (await s.location("/digest/new-name/7"))[0] == 404
+    assert (await s.location("/digest/old-name/7"))[0] == 404
+
+
+async def test_redirects_use_the_public_address_when_one_is_set(site: SiteFactory) -> None:
+    s = await site(public_base_url="https://bot.example.org")
+    await s.publish()
+    await s.run("digest web on", slug="old-name")
+    await s.run("digest web on", slug="new-name")
+    assert await s.location("/digest/old-name/1") == (
+        301,
+        "https://bot.example.org/digest/new-name/1",
+    )
 
 
 async def test_issue_page_has_the_whole_issue_and_no_member_names(site: SiteFactory) -> None:
