@@ -373,3 +373,19 @@ async def test_200_command_creates_a_day_per_guild_then_30034(
     async with http.put(url, json=[*commands[:99], {**COMMAND, "name": "c0"}]) as resp:
         assert resp.status == 400
         assert (await resp.json())["code"] == 30034
+
+
+@pytest.mark.parametrize(
+    "name", ["digest", "a-b_c'd", "x" * 32, "résumé", "हिन्दी", "ภาษาไทย", "日本語", "n2"]
+)
+def test_command_names_discord_accepts(name: str) -> None:
+    """Devanagari and Thai names pass whole, vowel signs and viramas included (marks that are
+    neither letters nor numbers elsewhere)."""
+    assert rules.valid_command_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["", "x" * 33, "Digest", "has space", "a.b", "emoji😀", "a\u0301", "ÉTÉ"]
+)
+def test_command_names_discord_refuses(name: str) -> None:
+    assert not rules.valid_command_name(name)

@@ -12,6 +12,7 @@ https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-er
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,10 @@ BUTTON_LABEL_LIMIT = 80
 # https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-naming,
 # https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-structure,
 # https://discord.com/developers/docs/interactions/application-commands#registering-a-command
-NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
+NAME_LENGTH = 32
+NAME_PUNCTUATION = frozenset("-_'")
+#: Scripts whose every character (vowel signs and other marks too) the naming rule allows.
+NAME_SCRIPTS = ("DEVANAGARI ", "THAI ")
 DESCRIPTION_MAX = 100
 OPTIONS_LIMIT = 25
 CHOICES_LIMIT = 25
@@ -209,8 +213,21 @@ def command_violation(commands: list[Mapping[str, Any]], *, is_global: bool) -> 
     return None
 
 
+def valid_command_name(name: str) -> bool:
+    """Discord's rule: 1-32 of `-`, `_`, `'`, letters (\\p{L}), numbers (\\p{N}) and any
+    Devanagari or Thai character, lower case where the letter has one."""
+    if not 1 <= len(name) <= NAME_LENGTH or name != name.lower():
+        return False
+    return all(
+        char in NAME_PUNCTUATION
+        or unicodedata.category(char)[0] in "LN"
+        or unicodedata.name(char, "").startswith(NAME_SCRIPTS)
+        for char in name
+    )
+
+
 def _name_violation(path: str, name: Any) -> Violation | None:
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name != name.lower():
+    if not isinstance(name, str) or not valid_command_name(name):
         return Violation(
             400,
             INVALID_FORM_BODY,
