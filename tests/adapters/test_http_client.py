@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.http import HttpClient, ProtocolError
+from tests.ports import free_port
 
 Handler = Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]
 
@@ -225,11 +226,7 @@ async def test_a_cancelled_request_frees_its_slot_and_drops_its_connection() -> 
 
 
 async def test_nothing_listening_is_a_connection_error() -> None:
-    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = probe.sockets[0].getsockname()[1]
-    probe.close()
-    await probe.wait_closed()
-    client = HttpClient(f"http://127.0.0.1:{port}")
+    client = HttpClient(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(OSError):
         await client.request("GET", "/x")
     await client.close()

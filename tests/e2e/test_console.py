@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.database import Database
+from tests.ports import free_port
 
 
 def run_console(
@@ -119,9 +119,7 @@ def test_cli_basics(tmp_path: Path, args: list[str], expected: str) -> None:
 
 
 def test_an_unreachable_database_stops_start_with_what_to_check(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a loopback port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a loopback port nobody listens on
     result = run_console(
         tmp_path,
         "/help\n",

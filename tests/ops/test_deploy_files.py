@@ -28,6 +28,7 @@ import yaml
 from bot.ops.http_server import HttpServer
 from bot.settings import Settings
 from storage.database import to_async_url
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).with_name("compose_spec.json")
@@ -248,9 +249,9 @@ async def test_healthcheck_command_passes_when_healthy_and_fails_when_down(which
     command = _healthcheck_commands()[which]
     assert command[0] == "python"
     argv = [sys.executable, *command[1:]]
-    server = HttpServer("127.0.0.1", 0)
+    port = free_port()  # nobody else takes it once the server stops
+    server = HttpServer("127.0.0.1", port)
     await server.start()
-    port = server.port
     env = {**os.environ, "HTTP_PORT": str(port)}
     try:
         up = await _run(argv, env)

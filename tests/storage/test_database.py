@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 import sqlalchemy as sa
 
 from storage.database import Database, DatabaseUnreachable
+from tests.ports import free_port
 
 
 async def test_each_backend_gets_its_connection_settings(database_url: str) -> None:
@@ -62,18 +62,12 @@ async def test_after_commit_hooks_run_once_committed_and_never_after_a_rollback(
         await db.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_a_database_that_comes_up_late_is_waited_for(database_url: str) -> None:
     """Start-up retries a refused connection (e.g. PostgreSQL still starting in compose)."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no server to wait for")
     url = sa.make_url(database_url)
-    port = _free_port()
+    port = free_port()
     target = (url.host or "127.0.0.1", url.port or 5432)
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -108,7 +102,7 @@ async def test_refused_for_too_long_or_a_wrong_url_fails_with_what_to_check(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no server to refuse")
-    refused = Database(f"postgresql://mlebot@127.0.0.1:{_free_port()}/mlebot")
+    refused = Database(f"postgresql://mlebot@127.0.0.1:{free_port()}/mlebot")
     try:
         with pytest.raises(
             DatabaseUnreachable, match=r"Cannot reach the database at .*Is the server running"
@@ -130,7 +124,7 @@ def test_config_check_reports_an_unreachable_database(
 ) -> None:
     from bot.ops.cli import main
 
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://mlebot@127.0.0.1:{_free_port()}/mlebot")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://mlebot@127.0.0.1:{free_port()}/mlebot")
     assert main(["--env-file", "/nonexistent", "config", "check"]) == 2
     captured = capsys.readouterr()
     assert "Cannot reach the database" in captured.err

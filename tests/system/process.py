@@ -5,21 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.ports import free_port
+
 #: Variables of the developer's environment that must not leak into the bot under test.
 _FOREIGN = ("DISCORD_", "SLACK_", "DATABASE_", "HTTP_", "PUBLIC_", "LOG_", "DELIVERY_", "COGS")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def mlebot_executable() -> list[str]:

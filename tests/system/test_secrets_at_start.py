@@ -13,6 +13,7 @@ import pytest
 
 from bot.ops.logs import Redactor
 from storage.database import DatabaseURLError, hide_url_passwords, to_async_url
+from tests.ports import free_port
 from tests.slack.mock_slack import SlackMock
 from tests.system.process import BotProcess, mlebot_executable
 
@@ -105,10 +106,7 @@ async def test_an_unreachable_platform_at_start_is_one_json_line_without_secrets
     """The issue's example: the platform unreachable at start. `mlebot run` stops with exit 2
     and one line naming the problem, written by the JSON logging (every line parses) with its
     redaction: the token does not show, though the message names the URL it is in."""
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()  # nothing listens there
+    port = free_port()  # nothing listens there
     bot = BotProcess(
         tmp_path,
         {

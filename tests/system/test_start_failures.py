@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.emulators.discord import DiscordEmulator
+from tests.ports import free_port
 from tests.slack.mock_slack import SlackMock
-from tests.system.process import BotProcess, free_port
+from tests.system.process import BotProcess
 
 
 @pytest.fixture
