@@ -24,7 +24,7 @@ from cogs.digest.compose import (
 )
 from cogs.digest.issue_gap import too_soon_after
 from cogs.digest.render import Audience, dm_copy, for_topics, render_issue
-from cogs.digest.web import issue_path, public_url
+from cogs.digest.web_addresses import issue_path, public_url
 from cogs.dsa.progress import weekly_figures
 from content.problems import Problem
 from content.resources import Resource

@@ -19,7 +19,7 @@ from cogs.digest.base import (
 )
 from cogs.digest.pipeline import IssuePipeline
 from cogs.digest.render import Audience, render_issue
-from cogs.digest.web import archive_path, issue_path, public_url
+from cogs.digest.web_addresses import archive_path, issue_path, public_url
 from storage.digest import (
     Subscription,
 )

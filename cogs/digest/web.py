@@ -35,6 +35,7 @@ from bot.messages import Message
 from bot.web.http import WebRequest, WebResponse, etag_for, redirect_response, text_response
 from bot.web.markdown import inline, to_html
 from bot.web.page import page
+from cogs.digest.web_addresses import SLUG, archive_path, feed_path, issue_path
 from cogs.digest.web_sent import numeric_figures, sent_headline
 from content.problems import Problem
 from content.resources import MERGED_RESOURCE_IDS, Resource
@@ -53,39 +54,8 @@ FEED_SIZE = 20
 CACHE_ENTRIES = 2_048
 #: How long a slug's owner and stamp are trusted before the database is asked again.
 RECHECK_SECONDS = 2.0
-#: A slug: lower-case letters, digits and inner hyphens, 2-40 characters.
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$")
 _ATOM_NS = uuid.UUID("5b0f6f0e-3f57-4c4e-9d5e-0c1a7d1e6a21")
 _NUMBER = re.compile(r"^[1-9][0-9]{0,8}$")
-
-
-def slug_problem(slug: str) -> str | None:
-    """Why `slug` cannot be used, or None if it can."""
-    if not 2 <= len(slug) <= 40:
-        return "A web address name is 2 to 40 characters long."
-    if not SLUG.match(slug):
-        return (
-            "Use lower-case letters, digits and hyphens (not at the start or end), "
-            "e.g. `ml-learners`."
-        )
-    return None
-
-
-def archive_path(slug: str) -> str:
-    return f"/digest/{slug}/"
-
-
-def issue_path(slug: str, number: int) -> str:
-    return f"/digest/{slug}/{number}"
-
-
-def feed_path(slug: str) -> str:
-    return f"/digest/{slug}/feed.xml"
-
-
-def public_url(base: str | None, path: str) -> str | None:
-    """The absolute URL of `path` under PUBLIC_BASE_URL, or None when no base is set."""
-    return f"{base.rstrip('/')}{path}" if base else None
 
 
 def entry_id(community: Community, number: int) -> str:

@@ -12,7 +12,8 @@ from bot.commands.context import Context
 from bot.commands.errors import OptionError, UserError
 from bot.commands.registry import Option, OptionType, Permission
 from bot.messages import Message, Tone
-from cogs.digest.web import DigestWebPages, archive_path, feed_path, public_url, slug_problem
+from cogs.digest.web import DigestWebPages
+from cogs.digest.web_addresses import archive_path, feed_path, public_url, slug_problem
 from storage.digest_web import DigestWebRepository, SlugTaken
 
 if TYPE_CHECKING:
