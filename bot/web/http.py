@@ -103,12 +103,14 @@ def text_response(status: int, text: str) -> WebResponse:
 
 
 def redirect_response(location: str) -> WebResponse:
-    """301 Moved Permanently to `location` (an absolute path or URL), cacheable for a day: the
-    old address keeps working and readers and feed readers learn the new one (RFC 9110 §15.4.2)."""
+    """301 Moved Permanently to `location` (an absolute path or URL): the old address keeps
+    working and feed readers learn the new one (RFC 9110 §15.4.2). Sent with `no-cache`, since
+    browsers otherwise keep a 301 for good: were the move undone (the old name taken back),
+    they would loop between the two addresses."""
     return WebResponse(
         status=301,
         body=f"Moved to {location}\n".encode(),
         content_type="text/plain; charset=utf-8",
-        cache_control="public, max-age=86400",
+        cache_control="no-cache",
         location=location,
     )

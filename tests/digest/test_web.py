@@ -45,8 +45,11 @@ class Site:
             return resp.status, await resp.text(), resp.headers
 
     async def location(self, path: str) -> tuple[int, str | None]:
-        """The status of `path` and where it redirects, without following."""
+        """The status of `path` and where it redirects, without following (a redirect must
+        not be kept by browsers: the move may be undone)."""
         async with self.session.get(self.http.url + path, allow_redirects=False) as resp:
+            if resp.status == 301:
+                assert resp.headers["Cache-Control"] == "no-cache"
             return resp.status, resp.headers.get("Location")
 
     async def run(self, line: str, who: Any = MOD, **options: Any) -> RecordingResponder:
