@@ -221,11 +221,11 @@ async def test_readiness_answers_in_time_when_no_pooled_connection_is_free(
     held = [await engine.connect() for _ in range(engine.pool.size() + engine.pool._max_overflow)]
     try:
         started = time.monotonic()
-        results = await asyncio.wait_for(app.readiness.evaluate(), 4)
+        results = await asyncio.wait_for(app.readiness.evaluate(), 15)
         waited = time.monotonic() - started
     finally:
         for conn in held:
             await conn.close()
     assert results["database"] is False
-    assert waited < 2, waited
+    assert waited < 5, waited  # PING_SECONDS and a slow machine's margin; the pool waits 30 s
     assert (await app.readiness.evaluate())["database"] is True
