@@ -128,8 +128,7 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads only (no commit hooks); refused like a transaction once the
         SQLite file vanished, so a reader never opens a new empty file in its place."""
-        if self._identity is not None and self.check_file() is not None:
-            raise DatabaseVanished(self.vanished)
+        self._refuse_if_vanished()
         async with self.engine.connect() as conn:
             yield conn
 
@@ -137,8 +136,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside a transaction, committed on success, rolled back on error;
         once it committed, the hooks given to `after_commit` for it run, in order."""
-        if self._identity is not None and self.check_file() is not None:
-            raise DatabaseVanished(self.vanished)
+        self._refuse_if_vanished()
         hooks: list[Callable[[], object]] = []
         async with self.engine.begin() as conn:
             self._after_commit[conn] = hooks
@@ -208,6 +206,11 @@ class Database:
         except OSError:
             return
         self._identity = (st.st_dev, st.st_ino)
+
+    def _refuse_if_vanished(self) -> None:
+        """Raise DatabaseVanished once the SQLite file was deleted or replaced (`check_file`)."""
+        if self._identity is not None and self.check_file() is not None:
+            raise DatabaseVanished(self.vanished)
 
     def check_file(self) -> str | None:
         """SQLite: what happened if the database file was deleted or replaced since the bot
